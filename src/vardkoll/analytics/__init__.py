@@ -1,0 +1,1 @@
+"""Layer package: analytics (see docs/explanation/architecture.md)."""

@@ -1,0 +1,1 @@
+"""Layer package: api (see docs/explanation/architecture.md)."""

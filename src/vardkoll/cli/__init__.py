@@ -1,0 +1,1 @@
+"""Command-line interface (Typer + Rich). The root only assembles the command modules."""

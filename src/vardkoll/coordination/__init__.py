@@ -1,0 +1,1 @@
+"""Layer package: coordination (see docs/explanation/architecture.md)."""

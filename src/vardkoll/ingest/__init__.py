@@ -1,0 +1,1 @@
+"""Layer package: ingest (see docs/explanation/architecture.md)."""

@@ -1,0 +1,1 @@
+"""Layer package: planning (see docs/explanation/architecture.md)."""

@@ -1,0 +1,1 @@
+"""Layer package: services (see docs/explanation/architecture.md)."""

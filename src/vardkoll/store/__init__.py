@@ -1,0 +1,1 @@
+"""Layer package: store (see docs/explanation/architecture.md)."""

@@ -1,0 +1,1 @@
+"""Layer package: synth (see docs/explanation/architecture.md)."""
