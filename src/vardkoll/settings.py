@@ -42,6 +42,37 @@ class Settings(BaseSettings):
         5, ge=1, description="Aggregates leaving the region mask cells below this count."
     )
     timezone: str = Field("Europe/Stockholm", description="Local time zone of dates.")
+    # --- Web platform (issue 04) ---
+    debug: bool = Field(False, description="Show tracebacks in the browser. Never in production.")
+    cookie_secure: bool | None = Field(
+        None,
+        description="Send cookies only over HTTPS. Default: on in production, off otherwise "
+        "(the demo runs on http://127.0.0.1).",
+    )
+    session_idle_minutes: int = Field(
+        60, ge=5, le=24 * 60, description="A web session ends after this long without a request."
+    )
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed sign-ins per account and address before a pause."
+    )
+    login_lockout_minutes: int = Field(
+        15, ge=1, description="How long sign-in pauses after too many failures."
+    )
+    audit_retention_years: int = Field(
+        5, ge=5, description="Years the audit log is kept (patient data law: at least 5)."
+    )
+    default_language: Literal["sv", "en"] = Field(
+        "sv", description="Language of the UI for users who have not chosen one."
+    )
+    oidc_issuer: str | None = Field(
+        None, description="OpenID Connect issuer URL; set it to offer sign-in via the region's IdP."
+    )
+    oidc_client_id: str | None = Field(None, description="OpenID Connect client id.")
+    oidc_client_secret: str | None = Field(None, description="OpenID Connect client secret.")
+    oidc_username_claim: str = Field(
+        "preferred_username",
+        description="ID-token claim matched against the local account's username.",
+    )
 
     def resolved_database_url(self) -> str:
         """The operational store's URL, defaulting to SQLite inside ``data_dir``."""
@@ -52,6 +83,44 @@ class Settings(BaseSettings):
     def resolved_analytics_path(self) -> Path:
         """The analytics DuckDB file, defaulting to ``data_dir/analytics.duckdb``."""
         return self.analytics_path or self.data_dir / "analytics.duckdb"
+
+    def resolved_cookie_secure(self) -> bool:
+        """Whether cookies carry ``Secure``: explicit setting, else on only in production."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.environment == "production"
+
+    def deployment_problems(self) -> list[str]:
+        """What makes this configuration unfit for production, one fix per line (empty: fine).
+
+        Why here: the web app refuses to start on these and ``vardkoll doctor --deploy`` lists
+        them, so both read the same list.
+        """
+        problems: list[str] = []
+        if self.secret_key == PLACEHOLDER_SECRET or len(self.secret_key) < 32:
+            problems.append(
+                "VARDKOLL_SECRET_KEY is the placeholder or shorter than 32 characters; "
+                "set a long random value (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`) and keep it stable."
+            )
+        if self.resolved_database_url().startswith("sqlite"):
+            problems.append(
+                "VARDKOLL_DATABASE_URL points at SQLite; production needs PostgreSQL "
+                "(postgresql+psycopg://user@host/db)."
+            )
+        if self.debug:
+            problems.append("VARDKOLL_DEBUG is on; set VARDKOLL_DEBUG=false.")
+        if not self.resolved_cookie_secure():
+            problems.append(
+                "VARDKOLL_COOKIE_SECURE is off; serve over HTTPS and set "
+                "VARDKOLL_COOKIE_SECURE=true."
+            )
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_client_secret):
+            problems.append(
+                "VARDKOLL_OIDC_ISSUER is set without VARDKOLL_OIDC_CLIENT_ID and "
+                "VARDKOLL_OIDC_CLIENT_SECRET; set both or unset the issuer."
+            )
+        return problems
 
 
 def get_settings() -> Settings:

@@ -8,7 +8,8 @@ import sys
 import typer
 
 from vardkoll import __version__
-from vardkoll.cli import demo
+from vardkoll.cli import audit, db, demo, doctor, generate, imports, users
+from vardkoll.cli import indicators as indicators_cli
 from vardkoll.cli.console import err_console
 from vardkoll.domain import VardkollError
 
@@ -28,12 +29,21 @@ def version() -> None:
 
 
 demo.register(app)
+users.register(app)
+audit.register(app)
+doctor.register(app)
+imports.register(app)
+db.register(app)
+generate.register(app)
+indicators_cli.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, and render any error as one readable line with an exit code."""
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
+        if isinstance(code, int) and code:  # typer.Exit(n) comes back as a return value here
+            sys.exit(code)
     except VardkollError as exc:
         err_console.print(f"[bold red]Fel / Error:[/] {exc.message}")
         sys.exit(2 if exc.status == 422 else 1)

@@ -1,31 +1,68 @@
-"""The web application factory: it only assembles routes, templates and settings."""
+"""The web application factory: it only assembles routes, templates, middleware and settings."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 
 from vardkoll import __version__
+from vardkoll.api.router import router as api_router
+from vardkoll.domain import InputError
 from vardkoll.settings import Settings
+from vardkoll.store import make_engine
+from vardkoll.web.context import CtxDep
+from vardkoll.web.errors import install_error_handlers
+from vardkoll.web.oidc import install_oidc
+from vardkoll.web.routes import admin, auth, overview, patients
+from vardkoll.web.security import install_security
+from vardkoll.web.templating import nav_items, render
 
-_PAGE = """<!doctype html>
-<html lang="sv"><head><meta charset="utf-8"><title>Vårdkoll</title></head>
-<body><main><h1>Vårdkoll</h1>
-<p>Lägesbild för tillgänglighet och kapacitet i vården. Version {version}.</p>
-</main></body></html>"""
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """Build the app for one installation."""
-    app = FastAPI(title="Vårdkoll", version=__version__)
+    """Build the app for one installation; production refuses an unsafe configuration."""
+    if settings.environment == "production":
+        problems = settings.deployment_problems()
+        if problems:
+            raise InputError(
+                "refusing to start in production: "
+                + " ".join(problems)
+                + " (`vardkoll doctor --deploy` lists them.)"
+            )
+    app = FastAPI(
+        title="Vårdkoll",
+        version=__version__,
+        description="Waiting times against the care guarantee, capacity and planning.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+        debug=settings.debug,
+    )
     app.state.settings = settings
+    app.state.engine = make_engine(settings.resolved_database_url())
+    install_security(app, settings)
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.get("/", response_class=HTMLResponse)
-    def overview() -> str:
-        return _PAGE.format(version=__version__)
+    @app.get("/", include_in_schema=False)
+    def start(ctx: CtxDep) -> Response:
+        if ctx.principal is None:
+            return RedirectResponse("/login", status_code=303)
+        items = nav_items(ctx)
+        if items:
+            return RedirectResponse(items[0].path, status_code=303)
+        return render(ctx, "home.html")
 
-    @app.get("/healthz")
+    @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    for module in (auth, overview, patients, admin):
+        app.include_router(module.router)
+    install_oidc(app, settings)
+    app.include_router(api_router)
     return app

@@ -1,0 +1,13 @@
+"""The ASGI entry point for production servers: ``uvicorn --factory vardkoll.web.asgi:app``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from vardkoll.settings import get_settings
+from vardkoll.web.app import create_app
+
+
+def app() -> FastAPI:
+    """Build the app from the ``VARDKOLL_*`` environment (refuses unsafe production settings)."""
+    return create_app(get_settings())

@@ -1,0 +1,53 @@
+"""Display names of codes (entry types, specialties, roles, review outcomes) in the UI language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from vardkoll.domain import REGIONS, SPECIALTIES
+from vardkoll.services.roles import ROLES
+from vardkoll.web.i18n import N_
+
+ENTRY_TYPE_LABELS: dict[str, str] = {
+    "primary_contact": N_("Primary care contact"),
+    "primary_assessment": N_("Primary care assessment"),
+    "first_visit": N_("First visit"),
+    "examination": N_("Examination"),
+    "treatment": N_("Operation or treatment"),
+}
+"""English message ids; the catalogues translate them."""
+
+OUTCOME_LABELS: dict[str, str] = {
+    "ok": N_("Justified"),
+    "follow_up": N_("Follow up"),
+    "violation": N_("Not justified"),
+}
+
+
+def entry_label(code: str, gettext: Callable[[str], str]) -> str:
+    """The entry type's name (the code itself when unknown)."""
+    return gettext(ENTRY_TYPE_LABELS[code]) if code in ENTRY_TYPE_LABELS else code
+
+
+def specialty_label(code: str, lang: str) -> str:
+    """The specialty's name in ``lang`` (the code itself when unknown)."""
+    spec = SPECIALTIES.get(code)
+    if spec is None:
+        return code
+    return spec.name_sv if lang == "sv" else spec.name_en
+
+
+def role_label(name: str, lang: str) -> str:
+    """The role's name in ``lang``."""
+    spec = ROLES.get(name)
+    if spec is None:
+        return name
+    return spec.label_sv if lang == "sv" else spec.label_en
+
+
+def region_label(code: str | None) -> str:
+    """The region's short name (``Västmanland``)."""
+    if not code:
+        return ""
+    region = REGIONS.get(code)
+    return region.short_name if region is not None else code
