@@ -65,5 +65,7 @@ def register(app: typer.Typer) -> None:
         if prepare_only:
             return
         web_app = create_app(settings)
-        console.print(f"Vårdkoll körs på / runs at [bold]http://{host}:{port}/[/]  (Ctrl+C stoppar)")
+        console.print(
+            f"Vårdkoll körs på / runs at [bold]http://{host}:{port}/[/]  (Ctrl+C stoppar)"
+        )
         uvicorn.run(web_app, host=host, port=port, log_level="warning")

@@ -55,9 +55,14 @@ def _read_marker(settings: Settings) -> DemoReport:
         as_of=dt.date.fromisoformat(data["as_of"]),
         files_dir=Path(data["files_dir"]),
         rows_imported=int(data["rows_imported"]),
-        accounts=tuple(tuple(a) for a in data["accounts"]),  # type: ignore[misc]
+        accounts=tuple(_account(a) for a in data["accounts"]),
         prepared_now=False,
     )
+
+
+def _account(item: list[str]) -> DemoAccount:
+    username, password, role, scope = (str(v) for v in item)
+    return (username, password, role, scope)
 
 
 def prepare_demo(
@@ -88,11 +93,11 @@ def prepare_demo(
     upgrade(settings.resolved_database_url())
     rows = 0
     for name in FILE_NAMES:
-        results = import_files(
-            [files_dir / name],
-            settings=settings,
-            progress=lambda source, done, total, name=name: tell(f"import:{name}", done, total),
-        )
+
+        def step(source: str, done: int, total: int, name: str = name) -> None:
+            tell(f"import:{name}", done, total)
+
+        results = import_files([files_dir / name], settings=settings, progress=step)
         for result in results:
             if result.rejected:
                 raise StoreError(
