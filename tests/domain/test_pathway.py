@@ -618,3 +618,39 @@ def test_an_identical_correction_changes_nothing(
     )
     assert replace(corrected, offers=renumbered) == original
     assert validate_pathway([*events, correction]) == []
+
+
+def test_offer_dated_before_clock_start_is_no_redress_and_no_crash() -> None:
+    """An offer dated before the clock start cannot redress a breach; validation reports,
+    never raises (found by the ingest agreement test)."""
+    base = {
+        "source_system": "S",
+        "pathway_id": "P",
+        "patient_id": "196408233234",
+        "region_code": "19",
+        "unit_id": "U1",
+    }
+    events = [
+        PathwayEvent(
+            event_seq=1,
+            event_type="clock_start",
+            event_date=dt.date(2025, 3, 20),
+            home_municipality="1980",
+            specialty="orthopaedics",
+            entry_type="treatment",
+            priority=2,
+            **base,
+        ),
+        PathwayEvent(
+            event_seq=2,
+            event_type="offer",
+            event_date=dt.date(2025, 3, 10),
+            offer_outcome="declined",
+            offered_unit_id="U2",
+            appointment_date=dt.date(2025, 3, 25),
+            **base,
+        ),
+    ]
+    validate_pathway(events)  # must not raise
+    state = reconstruct_pathway(events, dt.date(2025, 4, 1))
+    assert state.guarantee_void is False

@@ -396,6 +396,7 @@ def _offer(w: _Walk, e: PathwayEvent) -> None:
         limit is not None
         and e.offered_unit_id is not None
         and e.offered_unit_id != e.unit_id
+        and e.event_date >= w.clock
         and days_waited(w.clock, e.event_date, w.pauses_to()) > limit
     )
     w.offers.append(
