@@ -7,6 +7,9 @@ they are dated data in the domain layer.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 from pathlib import Path
 from typing import Literal
 
@@ -83,6 +86,29 @@ class Settings(BaseSettings):
     def resolved_analytics_path(self) -> Path:
         """The analytics DuckDB file, defaulting to ``data_dir/analytics.duckdb``."""
         return self.analytics_path or self.data_dir / "analytics.duckdb"
+
+    def pseudonym_key(self) -> bytes:
+        """The per-installation HMAC key of patient pseudonyms.
+
+        Why a file outside production: a demo or development installation still needs a key
+        of its own (pseudonyms must not be computable from a key published in the source), and
+        it must stay the same across restarts or the analytics store would no longer join. In
+        production the configured secret is used; ``deployment_problems`` refuses a placeholder.
+        """
+        if self.secret_key != PLACEHOLDER_SECRET or self.environment == "production":
+            return self.secret_key.encode("utf-8")
+        key_file = self.data_dir / "installation.key"
+        if not key_file.is_file():
+            # Write aside, then hard-link into place: atomic, and the first writer wins when
+            # two processes start at once, so both end up with the same key.
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            tmp = key_file.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(secrets.token_hex(32), encoding="ascii")
+            tmp.chmod(0o600)
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, key_file)
+            tmp.unlink()
+        return key_file.read_text(encoding="ascii").strip().encode("ascii")
 
     def resolved_cookie_secure(self) -> bool:
         """Whether cookies carry ``Secure``: explicit setting, else on only in production."""

@@ -164,7 +164,7 @@ def _pseudonym_of(ctx: Ctx, text: str) -> str:
     if len(candidate) == 32 and all(c in "0123456789abcdef" for c in candidate):
         return candidate
     identity = parse_identity(text)
-    return pseudonymise(identity.canonical, ctx.settings.secret_key.encode())
+    return pseudonymise(identity.canonical, ctx.settings.pseudonym_key())
 
 
 @router.post("/admin/audit/extract")
