@@ -73,8 +73,8 @@ class FileImportResult:
 
 
 def pseudonym_key(settings: Settings) -> bytes:
-    """The HMAC key of the patient pseudonym: the installation's secret key."""
-    return settings.secret_key.encode("utf-8")
+    """The HMAC key of the patient pseudonym (per installation; see Settings.pseudonym_key)."""
+    return settings.pseudonym_key()
 
 
 def read_file(path: Path, *, kind: str | None = None) -> list[ValidatedLike]:

@@ -1,1 +1,59 @@
-"""Layer package: store (see docs/explanation/architecture.md)."""
+"""The operational store (SQLAlchemy 2 + Alembic) and the analytics store (DuckDB).
+
+The operational store keeps every imported row with its version history, the import log,
+patients and the current state of each pathway; SQLite embedded by default, PostgreSQL in
+production. The analytics store is a DuckDB file holding pseudonyms only, rebuilt from the
+operational store (or straight from national files) and swapped in atomically. The public
+surface is exactly ``__all__``; everything else is private.
+"""
+
+from vardkoll.store import _models_files, _models_log, _models_people  # noqa: F401
+from vardkoll.store._analytics import (
+    ANALYTICS_TABLES,
+    AnalyticsBuildReport,
+    analytics_checksums,
+    build_analytics,
+    load_analytics_direct,
+)
+from vardkoll.store._base import Base
+from vardkoll.store._checksum import store_checksum
+from vardkoll.store._engine import make_engine, write_transaction
+from vardkoll.store._identity_links import add_identity_link, identity_history
+from vardkoll.store._import import import_validated
+from vardkoll.store._kinds import kind_spec
+from vardkoll.store._migrate import current_revision, head_revision, upgrade
+from vardkoll.store._models_files import FILE_TABLES
+from vardkoll.store._problems import (
+    ImportRejected,
+    ImportReport,
+    Lang,
+    ProblemLike,
+    StoreProblem,
+    ValidatedLike,
+)
+
+__all__ = [
+    "ANALYTICS_TABLES",
+    "FILE_TABLES",
+    "AnalyticsBuildReport",
+    "Base",
+    "ImportRejected",
+    "ImportReport",
+    "Lang",
+    "ProblemLike",
+    "StoreProblem",
+    "ValidatedLike",
+    "add_identity_link",
+    "analytics_checksums",
+    "build_analytics",
+    "current_revision",
+    "head_revision",
+    "identity_history",
+    "import_validated",
+    "kind_spec",
+    "load_analytics_direct",
+    "make_engine",
+    "store_checksum",
+    "upgrade",
+    "write_transaction",
+]
