@@ -1,0 +1,362 @@
+"""Indicator definitions as data: one row per indicator, feeding API, UI, exports and docs.
+
+Why data: the web page's help text, the API's field descriptions, the column headers of an
+export and ``docs/reference/indicators.md`` must all say the same thing. A test fails when an
+indicator here has no heading in the reference page (the datasette ``SETTINGS`` pattern).
+
+Every result table carries a ``view`` column: ``national`` counts calendar days without
+subtracting paused days and reports pathways with a recorded PVV/MOV apart (``wait_group``
+``pvv_mov``), as the national statistics do; ``pause_adjusted`` subtracts paused days and
+reports every pathway together (``wait_group`` ``all``). DOMAIN.md §2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+from vardkoll.domain import InputError
+
+__all__ = [
+    "CUTS",
+    "DIMENSIONS",
+    "INDICATORS",
+    "OUTCOMES",
+    "VIEWS",
+    "WAIT_GROUPS",
+    "Indicator",
+    "get_indicator",
+]
+
+Table = Literal["waiting", "completed", "flows", "primary_care", "capacity"]
+
+VIEWS: tuple[str, ...] = ("national", "pause_adjusted")
+"""``national``: calendar days, PVV/MOV apart. ``pause_adjusted``: paused days subtracted."""
+
+WAIT_GROUPS: tuple[str, ...] = ("standard", "pvv_mov", "all")
+"""``standard`` and ``pvv_mov`` split the national view; ``all`` is the pause-adjusted view."""
+
+OUTCOMES: tuple[str, ...] = ("treated", "removed_other")
+"""Completed pathways: treated (*genomförd*) and removed for any other reason, always apart."""
+
+DIMENSIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "region_code": "County code of the responsible region.",
+        "provider_id": "Provider (vårdgivare) of the responsible unit.",
+        "unit_id": "Responsible unit now, or at removal (pathways.unit_id).",
+        "specialty": "Specialty code (import format §7).",
+        "entry_type": "primary_contact, primary_assessment, first_visit, examination, treatment.",
+        "priority": "Medical priority 1 (most urgent) … 4, the latest recorded.",
+        "age_band": "Age at clock start: 0-17, 18-44, 45-64, 65-79, 80+ or unknown.",
+        "sex": "M, F or NULL (unknown).",
+    }
+)
+"""The dimensions a cut may group by, with what they mean."""
+
+CUTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "unit": ("region_code", "provider_id", "unit_id", "specialty", "entry_type"),
+        "region_priority": ("region_code", "entry_type", "priority"),
+        "region_age_band": ("region_code", "entry_type", "age_band"),
+        "region_sex": ("region_code", "entry_type", "sex"),
+    }
+)
+"""The standard series' cuts: region × provider × unit × specialty × entry type, and at region
+level by priority, age band and sex (each kept apart by entry type, whose limits differ)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """One indicator: what it is called, how it is computed, in what unit, and where it lives.
+
+    ``table`` names the result table that carries the indicator as a column of the same
+    ``name``; ``views`` lists the views the table reports it in.
+    """
+
+    name: str
+    name_sv: str
+    name_en: str
+    table: Table
+    formula: str
+    unit: str
+    help: str
+    views: tuple[str, ...] = VIEWS
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    # --- Still waiting at a date (väntande) -----------------------------------------------
+    Indicator(
+        "waiting_count",
+        "Väntande, antal",
+        "Still waiting, count",
+        "waiting",
+        "count of pathways with clock_start ≤ d < removed_on (or not removed)",
+        "pathways",
+        "Patients on the list at the end of day d (month end in the monthly series).",
+    ),
+    Indicator(
+        "waiting_within_limit_share",
+        "Väntande inom vårdgarantin, andel",
+        "Still waiting within the guarantee, share",
+        "waiting",
+        "count(days_waited ≤ limit) / count(limit is set), over waiting pathways",
+        "share 0–1",
+        "Share of waiting patients whose wait so far is inside the care-guarantee limit of the "
+        "rule-set version in force on their clock start; empty when no limit applies.",
+    ),
+    Indicator(
+        "waiting_beyond_limit_count",
+        "Väntande utöver vårdgarantin, antal",
+        "Still waiting beyond the guarantee, count",
+        "waiting",
+        "count(days_waited > limit), over waiting pathways with a limit",
+        "pathways",
+        "Waiting patients whose guarantee is already breached on day d.",
+    ),
+    Indicator(
+        "waiting_median_days",
+        "Väntetid hittills, median",
+        "Days waited so far, median",
+        "waiting",
+        "quantile 0.5 of days_waited, linear interpolation (NumPy default, type 7)",
+        "days",
+        "Half of the waiting patients have waited at most this long on day d.",
+    ),
+    Indicator(
+        "waiting_p90_days",
+        "Väntetid hittills, 90:e percentil",
+        "Days waited so far, 90th percentile",
+        "waiting",
+        "quantile 0.9 of days_waited, linear interpolation (type 7)",
+        "days",
+        "Nine in ten waiting patients have waited at most this long on day d.",
+    ),
+    # --- Completed in a period (genomförda och avslutade) -----------------------------------
+    Indicator(
+        "completed_count",
+        "Avslutade, antal",
+        "Completed, count",
+        "completed",
+        "count of pathways with period_start ≤ removed_on ≤ period_end, per outcome",
+        "pathways",
+        "Pathways that left the list in the period. The outcome column keeps treated "
+        "(genomförda) and removed for other reasons apart: a list that shrinks by removals is "
+        "not a list that was treated.",
+    ),
+    Indicator(
+        "completed_within_limit_share",
+        "Avslutade inom vårdgarantin, andel",
+        "Completed within the guarantee, share",
+        "completed",
+        "count(days_waited at removal ≤ limit) / count(limit is set), per outcome",
+        "share 0–1",
+        "Share of the period's completed pathways whose whole wait was inside the limit.",
+    ),
+    Indicator(
+        "completed_beyond_limit_count",
+        "Avslutade utöver vårdgarantin, antal",
+        "Completed beyond the guarantee, count",
+        "completed",
+        "count(days_waited at removal > limit), per outcome",
+        "pathways",
+        "Completed pathways whose wait breached the guarantee.",
+    ),
+    Indicator(
+        "completed_median_days",
+        "Väntetid för avslutade, median",
+        "Wait of completed, median",
+        "completed",
+        "quantile 0.5 of days_waited at removal, type 7, per outcome",
+        "days",
+        "Median wait of the pathways completed in the period.",
+    ),
+    Indicator(
+        "completed_p90_days",
+        "Väntetid för avslutade, 90:e percentil",
+        "Wait of completed, 90th percentile",
+        "completed",
+        "quantile 0.9 of days_waited at removal, type 7, per outcome",
+        "days",
+        "Nine in ten pathways completed in the period waited at most this long.",
+    ),
+    # --- Inflow, outflow, net change (stock and flow) ---------------------------------------
+    Indicator(
+        "queue_start",
+        "Kö vid periodens början",
+        "Queue at period start",
+        "flows",
+        "waiting_count at period_start − 1 day",
+        "pathways",
+        "The list as it stood the evening before the period began.",
+        ("all",),
+    ),
+    Indicator(
+        "inflow",
+        "Inflöde",
+        "Inflow",
+        "flows",
+        "count of clock starts with period_start ≤ clock_start ≤ period_end",
+        "pathways",
+        "New pathways added to the list in the period.",
+        ("all",),
+    ),
+    Indicator(
+        "outflow_treated",
+        "Utflöde, genomförda",
+        "Outflow, treated",
+        "flows",
+        "count of removals with reason treated in the period",
+        "pathways",
+        "Pathways that left the list because the patient was treated.",
+        ("all",),
+    ),
+    Indicator(
+        "outflow_removed_other",
+        "Utflöde, avslutade av annat skäl",
+        "Outflow, removed for other reasons",
+        "flows",
+        "count of removals with any reason other than treated in the period",
+        "pathways",
+        "Pathways that left the list without treatment here (no longer needed, treated "
+        "elsewhere, declined, deceased, registered in error, other).",
+        ("all",),
+    ),
+    Indicator(
+        "outflow",
+        "Utflöde",
+        "Outflow",
+        "flows",
+        "outflow_treated + outflow_removed_other",
+        "pathways",
+        "Every pathway that left the list in the period.",
+        ("all",),
+    ),
+    Indicator(
+        "net_change",
+        "Nettoförändring",
+        "Net change",
+        "flows",
+        "inflow − outflow (= queue_end − queue_start)",
+        "pathways",
+        "How much the list grew (positive) or shrank in the period; the stock-flow identity "
+        "queue_start + inflow − outflow = queue_end always holds.",
+        ("all",),
+    ),
+    Indicator(
+        "queue_end",
+        "Kö vid periodens slut",
+        "Queue at period end",
+        "flows",
+        "waiting_count at period_end",
+        "pathways",
+        "The list as it stood at the end of the period's last day.",
+        ("all",),
+    ),
+    # --- Primary care ---------------------------------------------------------------------
+    Indicator(
+        "primary_assessment_within_limit_share",
+        "Medicinsk bedömning inom 3 dagar, andel",
+        "Medical assessment within 3 days, share",
+        "primary_care",
+        "treated primary_assessment pathways removed in the period with days_waited ≤ limit "
+        "(3 days since 2019) / all treated primary_assessment pathways removed in the period",
+        "share 0–1",
+        "The 3-day assessment in primary care by licensed staff (DOMAIN.md §1.1).",
+        ("national",),
+    ),
+    Indicator(
+        "primary_contact_same_day_share",
+        "Kontakt samma dag, andel",
+        "Contact the same day, share",
+        "primary_care",
+        "treated primary_contact pathways removed in the period with days_waited = 0 / all "
+        "treated primary_contact pathways removed in the period",
+        "share 0–1",
+        "Contact with primary care on the day the patient sought it; empty where the region "
+        "sends no primary_contact pathways.",
+        ("national",),
+    ),
+    # --- Capacity: current wait, spare capacity, load and pressure -------------------------
+    Indicator(
+        "demand_per_week",
+        "Efterfrågan per vecka",
+        "Demand per week",
+        "capacity",
+        "clock starts in the 8 weeks ending d / 8",
+        "pathways per week",
+        "Recent inflow, the D of DOMAIN.md §6.",
+        ("national",),
+    ),
+    Indicator(
+        "capacity_per_week",
+        "Kapacitet per vecka",
+        "Capacity per week",
+        "capacity",
+        "treated removals in the 8 weeks ending d / 8",
+        "pathways per week",
+        "Recent throughput, the C of DOMAIN.md §6 (what was performed, not what was planned).",
+        ("national",),
+    ),
+    Indicator(
+        "load",
+        "Belastning",
+        "Load",
+        "capacity",
+        "demand_per_week / capacity_per_week",
+        "ratio (dimensionless)",
+        "At 1 or more the queue grows (DOMAIN.md §6).",
+        ("national",),
+    ),
+    Indicator(
+        "pressure",
+        "Väntelistetryck",
+        "Waiting-list pressure",
+        "capacity",
+        "2 × mean days_waited of the waiting / limit in days",
+        "ratio (days / days)",
+        "Above 1 the target will likely be missed (DOMAIN.md §6, Fong et al.). Empty when the "
+        "limit is 0 or absent.",
+        ("national",),
+    ),
+    Indicator(
+        "estimated_wait_days",
+        "Aktuellt väntetidsläge",
+        "Estimated current wait",
+        "capacity",
+        "7 × waiting_count / capacity_per_week (queue ahead ÷ recent weekly throughput)",
+        "days",
+        "How long a patient referred on day d can expect to wait if the unit keeps treating at "
+        "its pace of the last 8 weeks in first-come order. Empty (no data) when nothing was "
+        "treated in those weeks.",
+        ("national",),
+    ),
+    Indicator(
+        "spare_capacity",
+        "Ledig kapacitet",
+        "Spare capacity",
+        "capacity",
+        "estimated_wait_days ≤ 0.5 × limit in days",
+        "yes/no",
+        "The unit can take patients from others and still keep its own guarantee with margin. "
+        "Empty without a limit or an estimate.",
+        ("national",),
+    ),
+)
+
+_BY_NAME = {indicator.name: indicator for indicator in INDICATORS}
+
+
+def get_indicator(name: str) -> Indicator:
+    """The definition of the indicator ``name``.
+
+    >>> get_indicator("waiting_count").name_sv
+    'Väntande, antal'
+    """
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise InputError(
+            f"Unknown indicator {name!r}; use one of {', '.join(_BY_NAME)}.", field="indicator"
+        ) from None
