@@ -12,7 +12,13 @@ from vardkoll.ingest._fhir_read import read_fhir, read_fhir_raw
 from vardkoll.ingest._fhir_write import export_fhir_bundle, write_fhir_ndjson
 from vardkoll.ingest._problems import RowProblem
 from vardkoll.ingest._raw import RawTable, read_raw
-from vardkoll.ingest._schema import FILE_KINDS, SCHEMAS, ColumnSpec, FileSchema
+from vardkoll.ingest._schema import (
+    FILE_KINDS,
+    SCHEMAS,
+    ColumnSpec,
+    FileSchema,
+    column_names,
+)
 from vardkoll.ingest._validate import ValidatedFile, read_and_validate, validate
 
 __all__ = [
@@ -23,6 +29,7 @@ __all__ = [
     "RawTable",
     "RowProblem",
     "ValidatedFile",
+    "column_names",
     "export_fhir_bundle",
     "read_and_validate",
     "read_fhir",

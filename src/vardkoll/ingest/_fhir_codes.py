@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from vardkoll.ingest._schema import column_names
+
 __all__ = [
     "APPOINTMENT_BOOKED",
     "APPOINTMENT_OFFERED",
@@ -168,43 +170,8 @@ EVENT_RANK: Final[dict[str, int]] = {
 
 # --- Column contract (docs/reference/import-format.md §1-2) -----------------------------------
 
-PATHWAY_EVENT_COLUMNS: Final[tuple[str, ...]] = (
-    "source_system",
-    "pathway_id",
-    "event_seq",
-    "event_type",
-    "event_date",
-    "patient_id",
-    "protected_identity",
-    "patient_sex",
-    "patient_birth_date",
-    "home_municipality",
-    "region_code",
-    "unit_id",
-    "specialty",
-    "entry_type",
-    "priority",
-    "procedure_code",
-    "pause_reason",
-    "removal_reason",
-    "offer_outcome",
-    "offered_unit_id",
-    "appointment_date",
-    "reference",
-    "supersedes_seq",
-)
-UNIT_COLUMNS: Final[tuple[str, ...]] = (
-    "provider_id",
-    "provider_name",
-    "ownership",
-    "unit_id",
-    "unit_name",
-    "region_code",
-    "municipality_code",
-    "latitude",
-    "longitude",
-    "specialties",
-)
+PATHWAY_EVENT_COLUMNS: Final[tuple[str, ...]] = column_names("pathway_events")
+UNIT_COLUMNS: Final[tuple[str, ...]] = column_names("units")
 PATIENT_COLUMNS: Final = frozenset(
     {"patient_id", "protected_identity", "patient_sex", "patient_birth_date"}
 )

@@ -525,3 +525,8 @@ def detect_kind(headers: Iterable[str]) -> str | None:
         if best is None or score[:2] > best[:2]:
             best = score
     return None if best is None else best[2]
+
+
+def column_names(kind: str) -> tuple[str, ...]:
+    """The contract's column names of a file kind, in order: writers and readers share them."""
+    return tuple(column.name for column in SCHEMAS[kind].columns)

@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from vardkoll.domain import ENTRY_TYPES
+from vardkoll.ingest import column_names
 from vardkoll.synth._calendar import (
     IntArray,
     from_day_number,
@@ -40,17 +41,8 @@ __all__ = [
     "theatre_sessions",
 ]
 
-PRODUCTION_COLUMNS = ("unit_id", "entry_type", "week", "planned", "performed")
-THEATRE_COLUMNS = (
-    "session_id",
-    "unit_id",
-    "theatre_id",
-    "date",
-    "specialty",
-    "planned_minutes",
-    "used_minutes",
-    "cancelled",
-)
+PRODUCTION_COLUMNS = column_names("production")
+THEATRE_COLUMNS = column_names("theatre_sessions")
 FUTURE_WEEKS = 8
 _SURGICAL = (
     "orthopaedics",

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vardkoll.domain import EVENT_TYPES, REMOVAL_REASONS
+from vardkoll.ingest import column_names
 from vardkoll.synth._calendar import IntArray
 from vardkoll.synth._codes import ENTRY, REASON, SPECIALTY_CODES
 from vardkoll.synth._identities import ascii_column
@@ -37,13 +38,7 @@ from vardkoll.synth._writer import coded
 
 __all__ = ["PATHWAY_EVENT_COLUMNS", "EventRows", "build_events", "pathway_ids"]
 
-PATHWAY_EVENT_COLUMNS: tuple[str, ...] = (
-    "source_system", "pathway_id", "event_seq", "event_type", "event_date", "patient_id",
-    "protected_identity", "patient_sex", "patient_birth_date", "home_municipality",
-    "region_code", "unit_id", "specialty", "entry_type", "priority", "procedure_code",
-    "pause_reason", "removal_reason", "offer_outcome", "offered_unit_id", "appointment_date",
-    "reference", "supersedes_seq",
-)  # fmt: skip
+PATHWAY_EVENT_COLUMNS: tuple[str, ...] = column_names("pathway_events")
 
 _TYPE = {name: i for i, name in enumerate(EVENT_TYPES)}
 # Order of events on the same day.

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from vardkoll.ingest import column_names
 from vardkoll.synth._calendar import IntArray, is_christmas, is_summer, weekday
 from vardkoll.synth._clock import (
     MINUTES_PER_DAY,
@@ -45,14 +46,8 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 
-BED_COLUMNS = (
-    "ward_id", "unit_id", "hospital", "care_type", "date", "available_beds", "occupied_beds",
-    "overcrowded", "outliers",
-)  # fmt: skip
-ED_COLUMNS = (
-    "visit_id", "unit_id", "patient_id", "arrival", "triage", "physician_seen", "departure",
-    "disposition",
-)  # fmt: skip
+BED_COLUMNS = column_names("beds")
+ED_COLUMNS = column_names("ed_visits")
 OVERCROWDING_PER_100: dict[str, float] = {"08": 0.4, "12": 7.6, "25": 10.8}
 """Regions with their own published rate (DOMAIN.md §3: Kalmar and Norrbotten Jan–Nov 2023,
 Skåne 2019); every other region gets the national default of the calibration targets."""

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from vardkoll.domain import InputError
+from vardkoll.ingest import column_names
 from vardkoll.synth._calendar import from_day_number
 from vardkoll.synth._capacity import (
     PRODUCTION_COLUMNS,
@@ -71,18 +72,7 @@ FILE_NAMES: tuple[str, ...] = (
     "ed_visits.csv",
     "inpatient_stays.csv",
 )
-UNIT_COLUMNS = (
-    "provider_id",
-    "provider_name",
-    "ownership",
-    "unit_id",
-    "unit_name",
-    "region_code",
-    "municipality_code",
-    "latitude",
-    "longitude",
-    "specialties",
-)
+UNIT_COLUMNS = column_names("units")
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(step, done, total)`` while generating."""

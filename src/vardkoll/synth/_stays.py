@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vardkoll.ingest import column_names
 from vardkoll.synth._calendar import IntArray, month_of, weekday
 from vardkoll.synth._clock import (
     MINUTES_PER_DAY,
@@ -38,10 +39,7 @@ __all__ = ["STAY_COLUMNS", "Stays", "build_stays"]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-STAY_COLUMNS = (
-    "stay_id", "patient_id", "unit_id", "ward_id", "care_type", "municipality_code", "admitted",
-    "admission_notice_sent", "ready_for_discharge", "discharged", "diagnoses",
-)  # fmt: skip
+STAY_COLUMNS = column_names("inpatient_stays")
 
 # Ward profile -> (mean medical length of stay in days, acute share, age weights by band,
 # main diagnoses).
