@@ -62,6 +62,14 @@ def waiting_at(
     return finish(execute(waiting_expr(tables, on, keys, rule_set=rule_set)), "waiting", keys)
 
 
+def _period_result(
+    frame: pd.DataFrame, name: str, keys: Sequence[str], start: dt.date, end: dt.date
+) -> pd.DataFrame:
+    """Stamp a period indicator's rows with the period they cover, then finish them."""
+    frame["period_start"], frame["period_end"] = start, end
+    return finish(frame, name, keys)
+
+
 def completed_in(
     tables: IndicatorTables,
     start: dt.date,
@@ -72,9 +80,13 @@ def completed_in(
 ) -> pd.DataFrame:
     """Completed in ``start … end`` (both views, treated and removed for other reasons apart)."""
     keys = check_cut(by)
-    frame = execute(completed_expr(tables, start, end, keys, rule_set=rule_set))
-    frame["period_start"], frame["period_end"] = start, end
-    return finish(frame, "completed", keys)
+    return _period_result(
+        execute(completed_expr(tables, start, end, keys, rule_set=rule_set)),
+        "completed",
+        keys,
+        start,
+        end,
+    )
 
 
 def flows_between(
@@ -82,9 +94,7 @@ def flows_between(
 ) -> pd.DataFrame:
     """Queue at both ends of ``start … end`` and the inflow and outflow between."""
     keys = check_cut(by)
-    frame = execute(flows_expr(tables, start, end, keys))
-    frame["period_start"], frame["period_end"] = start, end
-    return finish(frame, "flows", keys)
+    return _period_result(execute(flows_expr(tables, start, end, keys)), "flows", keys, start, end)
 
 
 def primary_care_in(
@@ -97,9 +107,13 @@ def primary_care_in(
 ) -> pd.DataFrame:
     """Primary-care assessments within the limit and same-day contacts in ``start … end``."""
     keys = check_cut(by)
-    frame = execute(primary_care_expr(tables, start, end, keys, rule_set=rule_set))
-    frame["period_start"], frame["period_end"] = start, end
-    return finish(frame, "primary_care", keys)
+    return _period_result(
+        execute(primary_care_expr(tables, start, end, keys, rule_set=rule_set)),
+        "primary_care",
+        keys,
+        start,
+        end,
+    )
 
 
 def capacity_at(
