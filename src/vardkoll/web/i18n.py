@@ -31,14 +31,32 @@ BABEL_LOCALE = {"sv": "sv_SE", "en": "en_GB"}
 
 @lru_cache(maxsize=len(LANGUAGES))
 def translations(lang: str) -> Translations:
-    """The compiled catalogue of ``lang`` (English message ids fall through untranslated)."""
-    po_path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=BABEL_LOCALE[lang])
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(fp=buffer)
+    """The compiled catalogues of ``lang`` (English message ids fall through untranslated).
+
+    ``messages.po`` holds the platform's messages; each capability may keep its own catalogue
+    beside it (``planning.po``, ``followup.po``...), so features are translated where they live.
+    All are merged; a message id in two catalogues takes ``messages.po``'s translation.
+    """
+    folder = LOCALE_DIR / lang / "LC_MESSAGES"
+    paths = [
+        folder / "messages.po",
+        *sorted(p for p in folder.glob("*.po") if p.name != "messages.po"),
+    ]
+    merged: Translations | None = None
+    for po_path in paths:
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=BABEL_LOCALE[lang])
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        compiled = Translations(fp=buffer)
+        if merged is None:
+            merged = compiled
+        else:
+            for key, value in compiled._catalog.items():
+                merged._catalog.setdefault(key, value)
+    assert merged is not None
+    return merged
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, don't translate"
