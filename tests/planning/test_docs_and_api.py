@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import doctest
 from pathlib import Path
 
@@ -75,10 +76,14 @@ ENGINE_MODULES = [
     "__init__",
     "_calculators",
     "_erlang",
+    "_goal_seek",
+    "_handoff",
     "_model",
     "_patient_level",
+    "_production_plan",
     "_result",
     "_sampling",
+    "_scenarios",
     "_simulation",
 ]
 
@@ -94,3 +99,53 @@ def test_runtime_path_needs_neither_simpy_nor_scipy() -> None:
     for path in PACKAGE.glob("*.py"):
         if path.stem != "_simpy_reference":
             assert "simpy" not in _imports(path), path.name
+
+
+def test_the_planner_signatures_are_the_agreed_ones() -> None:
+    """The services and the web UI code against these; extend with defaults, never break."""
+    import inspect
+
+    expected = {
+        "arrivals_from_forecast": "(forecast, *, priority_shares=None, horizon_weeks=None)",
+        "compare_scenarios": (
+            "(base, scenarios, *, replications=500, seed=0, queue=None, target_share=0.9)"
+        ),
+        "capacity_for_goal": (
+            "(model, *, target_share=0.9, by_week, hold_weeks=26, replications=200, seed=0, "
+            "queue=0)"
+        ),
+    }
+    for name, signature in expected.items():
+        sig = inspect.signature(getattr(vardkoll.planning, name))
+        plain = sig.replace(
+            parameters=[p.replace(annotation=p.empty) for p in sig.parameters.values()],
+            return_annotation=sig.empty,
+        )
+        assert str(plain) == signature, name
+    fields = {
+        "Scenario": [
+            "name",
+            "capacity_factor",
+            "extra_slots",
+            "closed_weeks",
+            "redirected_per_week",
+            "demand_factor",
+            "description",
+        ],
+        "CapacityGoal": [
+            "target_share",
+            "by_week",
+            "sustainable_per_week",
+            "relief_per_week",
+            "relief_weeks",
+            "formula_method",
+            "simulated_share_p50",
+            "simulated_share_p10",
+            "confirmed",
+            "plan",
+        ],
+        "PlanWeek": ["week_start", "iso_week", "planned", "working_days", "note"],
+    }
+    for cls, names in fields.items():
+        got = [f.name for f in dataclasses.fields(getattr(vardkoll.planning, cls))]
+        assert got[: len(names)] == names, cls

@@ -1,4 +1,5 @@
-"""Production and capacity planning: queueing calculators and waiting-list simulation.
+"""Production and capacity planning: forecasts, queueing calculators, waiting-list simulation
+and the planner built on them (scenarios, goal seeking, the production plan and its follow-up).
 
 Pure computation, no I/O. **Time is in weeks** everywhere: demand and capacity per week, waits
 and targets in weeks. The public surface is exactly ``__all__``; the SimPy reference model used
@@ -17,6 +18,12 @@ from vardkoll.planning._erlang import erlang_b, erlang_c, servers_for_blocking
 from vardkoll.planning._forecast import Forecast, forecast_series
 from vardkoll.planning._forecast_backtest import ForecastAccuracy
 from vardkoll.planning._forecast_many import ForecastSet, forecast_many
+from vardkoll.planning._goal_seek import CapacityGoal, capacity_for_goal
+from vardkoll.planning._handoff import (
+    arrivals_from_forecast,
+    arrivals_from_forecasts,
+    level_cv_from_forecast,
+)
 from vardkoll.planning._holidays import Holiday, easter_sunday, swedish_holidays, week_calendar
 from vardkoll.planning._model import (
     GUARANTEE_WEEKS,
@@ -28,28 +35,55 @@ from vardkoll.planning._model import (
     WaitingListModel,
 )
 from vardkoll.planning._patient_level import simulate_patients
+from vardkoll.planning._production_plan import (
+    DEVIATION_CODES,
+    DeviationCode,
+    PlanDeviation,
+    PlanUnit,
+    PlanWeek,
+    plan_to_frame,
+    plan_vs_actual,
+    production_plan,
+)
 from vardkoll.planning._result import SimulationPaths, SimulationResult
+from vardkoll.planning._scenarios import Scenario, ScenarioOutcome, compare_scenarios
 from vardkoll.planning._simulation import simulate
 
 __all__ = [
+    "DEVIATION_CODES",
     "GUARANTEE_WEEKS",
     "ArrivalForecast",
     "ArrivalPaths",
     "BookingRule",
+    "CapacityGoal",
     "CapacityPolicy",
+    "DeviationCode",
     "Forecast",
     "ForecastAccuracy",
     "ForecastSet",
     "Holiday",
     "InitialList",
+    "PlanDeviation",
+    "PlanUnit",
+    "PlanWeek",
+    "Scenario",
+    "ScenarioOutcome",
     "SimulationPaths",
     "SimulationResult",
     "WaitingListModel",
+    "arrivals_from_forecast",
+    "arrivals_from_forecasts",
+    "capacity_for_goal",
+    "compare_scenarios",
     "easter_sunday",
     "erlang_b",
     "erlang_c",
     "forecast_many",
     "forecast_series",
+    "level_cv_from_forecast",
+    "plan_to_frame",
+    "plan_vs_actual",
+    "production_plan",
     "queue_load",
     "relief_capacity",
     "servers_for_blocking",
