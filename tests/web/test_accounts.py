@@ -55,7 +55,7 @@ def test_users_add_list_disable_and_token_from_the_cli(tmp_path: Path) -> None:
     assert bad.returncode == 2
     assert "needs at least one unit" in bad.stderr
     assert "Traceback" not in bad.stderr
-    token = _cli(tmp_path, "users", "token", "anna")
+    token = _cli(tmp_path, "users", "token", "create", "anna")
     assert token.returncode == 0
     assert token.stdout.strip().startswith("vk_")
     assert _cli(tmp_path, "users", "disable", "anna").returncode == 0

@@ -274,6 +274,87 @@ def test_patient_log_extract_by_identity_in_the_form_body(world: World, officer:
     assert _records(world)[-1]["action"] == "log_extract"  # producing the extract is logged
 
 
+def _extract(admin, patient: str, **fields: str):  # type: ignore[no-untyped-def]
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', admin.get("/admin/audit").text)
+    assert csrf is not None
+    return admin.post(
+        "/admin/audit/extract",
+        data={"patient": patient, "csrf_token": csrf.group(1), **fields},
+    )
+
+
+def _pdf_text(content: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0[12]:00")
+
+
+def test_patient_log_extract_as_pdf_lists_the_same_accesses_as_the_csv(
+    world: World, officer: str
+) -> None:
+    patient = next(p for p in PATHWAYS if p.region == "19" and not p.protected)
+    other = next(p for p in PATHWAYS if p.region == "19" and p.key != patient.key)
+    client = world.client(officer)
+    client.get(f"/patients/{patient.pseudonym}")
+    client.get(f"/patients/{other.pseudonym}")  # another patient: in neither extract
+    client.get(f"/api/v1/patients/{patient.pseudonym}")
+    world.user("admin", "admin")
+    admin = world.client("admin")
+    csv_response = _extract(admin, patient.identity, file_format="csv")
+    rows = list(
+        csv.DictReader(io.StringIO(csv_response.content.decode("utf-8-sig")), delimiter=";")
+    )
+    assert [r["user"] for r in rows] == [officer, officer]
+    before = world.audit_count()
+    response = _extract(admin, patient.identity, file_format="pdf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    text = _pdf_text(response.content)
+    # The PDF lists the CSV's accesses, plus the CSV extract itself (also an access).
+    times = ISO_TIME.findall(text)
+    assert times[: len(rows)] == [r["time"] for r in rows]
+    assert len(times) == len(rows) + 1
+    assert "Loggutdrag för patient" in text  # Swedish by default
+    assert "Handläggare vårdgaranti" in text  # the role, by its Swedish name
+    assert "waiting_list:region 19" in text
+    assert f"Antal åtkomster: {len(rows) + 1}" in text
+    assert patient.pseudonym in text
+    assert patient.identity not in text
+    assert patient.identity[2:8] not in text.replace(patient.pseudonym, "")
+    assert not PNR.search(text)
+    # Producing the PDF is logged like the CSV: one record, for this patient.
+    assert world.audit_count() == before + 1
+    record = _records(world)[-1]
+    assert record["action"] == "log_extract"
+    assert record["patient_pseudonym"] == patient.pseudonym
+    assert record["purpose"] == "patient log extract (PDF)"
+
+
+def test_patient_log_extract_pdf_in_english_on_request(world: World, officer: str) -> None:
+    patient = next(p for p in PATHWAYS if p.region == "19" and not p.protected)
+    world.client(officer).get(f"/patients/{patient.pseudonym}")
+    world.user("admin", "admin")
+    admin = world.client("admin")
+    english = _pdf_text(
+        _extract(admin, patient.pseudonym, file_format="pdf", document_language="en").content
+    )
+    assert "Patient log extract" in english
+    assert "Care-guarantee officer" in english
+    # The page's language is the default for the document's.
+    admin.get("/admin/audit?lang=en")
+    assert "Patient log extract" in _pdf_text(
+        _extract(admin, patient.pseudonym, file_format="pdf").content
+    )
+    nobody = _pdf_text(_extract(admin, "0" * 32, file_format="pdf", document_language="sv").content)
+    assert "Loggen visar ingen åtkomst" in nobody
+    bad = _extract(admin, patient.pseudonym, file_format="docx")
+    assert bad.status_code == 422
+
+
 def test_no_personnummer_in_urls_audit_records_or_logs(
     world: World, officer: str, caplog: pytest.LogCaptureFixture
 ) -> None:

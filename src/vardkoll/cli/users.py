@@ -1,9 +1,10 @@
-"""``vardkoll users add/list/disable/enable/token``: local accounts and API tokens."""
+"""``vardkoll users add/list/disable/enable`` and ``users token create/list/revoke``."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -11,10 +12,17 @@ from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from vardkoll.cli.console import console
-from vardkoll.domain import InputError, StoreError
-from vardkoll.services.accounts import create_api_token, create_user, list_users, set_active
-from vardkoll.services.roles import ROLE_NAMES
+from vardkoll.cli.console import console, err_console
+from vardkoll.domain import StoreError
+from vardkoll.services.accounts import create_user, get_user, list_users, set_active
+from vardkoll.services.roles import ROLE_NAMES, role_spec
+from vardkoll.services.tokens import (
+    DEFAULT_TOKEN_DAYS,
+    MAX_TOKEN_DAYS,
+    create_api_token,
+    list_tokens,
+    revoke_token,
+)
 from vardkoll.settings import get_settings
 from vardkoll.store import make_engine
 
@@ -98,17 +106,61 @@ def enable(username: str) -> None:
     console.print(f"Aktiverat / enabled: {username}")
 
 
-@users.command("token")
-def token(
-    username: str,
+tokens = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
+users.add_typer(tokens, name="token")
+
+
+def _when(moment: datetime | None) -> str:
+    return "–" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@tokens.command("create")
+def token_create(
+    username: Annotated[str, typer.Argument(help="The account the token acts as.")],
     name: Annotated[str, typer.Option(help="What the token is for.")] = "import",
+    expires: Annotated[
+        int,
+        typer.Option(
+            help=f"Days until the token stops working (1–{MAX_TOKEN_DAYS}).", show_default=True
+        ),
+    ] = DEFAULT_TOKEN_DAYS,
 ) -> None:
-    """Create an API token for the account (shown once; only its hash is stored)."""
-    if not name.strip():
-        raise InputError("--name must say what the token is for.", field="name")
+    """Create a token (printed once, on standard output; only its hash is stored)."""
     with account_session() as session:
-        value = create_api_token(session, username=username, name=name)
+        value = create_api_token(session, username=username, name=name, expires_days=expires)
+        role = role_spec(get_user(session, username).role)
+    if role is None or not role.api_import:
+        err_console.print(
+            f"Obs / note: {username} may read the API within its scope but not import "
+            "(only role system_import imports)."
+        )
+    err_console.print(f"Giltig i / valid for {expires} dagar/days. Visas en gång / shown once:")
     console.print(value, soft_wrap=True, highlight=False)
+
+
+@tokens.command("list")
+def token_list(
+    username: Annotated[str | None, typer.Argument(help="Only this account's tokens.")] = None,
+) -> None:
+    """List tokens: id, account, name, created, valid until, state (never the token)."""
+    with account_session() as session:
+        rows = list_tokens(session, username=username)
+    table = Table("id", "username", "name", "created", "valid until", "state")
+    for t in rows:
+        table.add_row(
+            str(t.id), t.username, t.name, _when(t.created_at), _when(t.valid_until), t.state
+        )
+    console.print(table)
+
+
+@tokens.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The id `vardkoll users token list` shows.")],
+) -> None:
+    """Revoke a token: it stops working at once."""
+    with account_session() as session:
+        token = revoke_token(session, token_id=token_id)
+    console.print(f"Återkallad / revoked: {token.id} ({token.username}, {token.name})")
 
 
 def register(app: typer.Typer) -> None:

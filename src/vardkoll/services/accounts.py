@@ -1,4 +1,6 @@
-"""Local accounts and API tokens: create, list, disable; and the demo accounts.
+"""Local accounts: create, list, disable; and the demo accounts.
+
+API tokens live in :mod:`vardkoll.services.tokens` (re-exported here for older callers).
 
 Why checked here: a role without the region, units or municipality it needs would have a
 scope that reaches nothing, which is safe but confusing — so creating one is an input error that
@@ -7,8 +9,6 @@ says what to add.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,7 +20,10 @@ from vardkoll.domain import InputError, NotFound
 from vardkoll.services.passwords import hash_password
 from vardkoll.services.roles import ROLE_NAMES, role_spec
 from vardkoll.services.scope import Principal
-from vardkoll.store._auth_models import ApiToken, User
+from vardkoll.services.tokens import create_api_token as create_api_token
+from vardkoll.services.tokens import hash_token as hash_token
+from vardkoll.services.tokens import user_for_token as user_for_token
+from vardkoll.store._auth_models import User
 
 
 @dataclass(frozen=True)
@@ -155,42 +158,6 @@ def set_active(session: Session, username: str, *, active: bool) -> AccountPubli
     user.active = active
     session.flush()
     return _public(user)
-
-
-def hash_token(token: str) -> str:
-    """What is stored for an API token: its SHA-256 (the token itself is shown once)."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_api_token(
-    session: Session, *, username: str, name: str, now: datetime | None = None
-) -> str:
-    """A new bearer token for ``username``; returned once, stored only as a hash."""
-    user = get_user(session, username)
-    token = "vk_" + secrets.token_urlsafe(32)
-    session.add(
-        ApiToken(
-            user_id=user.id,
-            name=name,
-            token_hash=hash_token(token),
-            created_at=now or datetime.now(UTC),
-        )
-    )
-    session.flush()
-    return token
-
-
-def user_for_token(session: Session, token: str) -> User | None:
-    """The active account behind a bearer token, or ``None``."""
-    row = session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
-        )
-    )
-    if row is None:
-        return None
-    user = session.get(User, row.user_id)
-    return user if user is not None and user.active else None
 
 
 DEMO_REGION = "19"

@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 from vardkoll.domain import InputError, PermissionDenied, parse_identity, pseudonymise
 from vardkoll.services import audit
 from vardkoll.services.accounts import create_user, list_users, set_active
+from vardkoll.services.log_extract import extract_pdf
 from vardkoll.services.roles import ROLE_NAMES
 from vardkoll.web.context import Ctx, CtxDep
+from vardkoll.web.i18n import LANGUAGES
 from vardkoll.web.tables import neutralise
 from vardkoll.web.templating import render
 
@@ -167,13 +169,24 @@ def _pseudonym_of(ctx: Ctx, text: str) -> str:
     return pseudonymise(identity.canonical, ctx.settings.pseudonym_key())
 
 
+EXTRACT_FORMATS = ("csv", "pdf")
+
+
 @router.post("/admin/audit/extract")
 def extract(
-    ctx: CtxDep, patient: Annotated[str, Form()], csrf_token: Annotated[str, Form()] = ""
+    ctx: CtxDep,
+    patient: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()] = "",
+    file_format: Annotated[str, Form()] = "csv",
+    document_language: Annotated[str, Form()] = "",
 ) -> Response:
-    """The patient's log extract as CSV; producing it is itself logged."""
+    """The patient's log extract as CSV or PDF; producing it is itself logged."""
     _require_admin(ctx)
     ctx.check_csrf(csrf_token)
+    if file_format not in EXTRACT_FORMATS:
+        raise InputError(
+            f"file_format must be csv or pdf; got {file_format!r}.", field="file_format"
+        )
     pseudonym = _pseudonym_of(ctx, patient)
     with Session(ctx.engine) as db, db.begin():
         audit.reserve(db)
@@ -186,9 +199,16 @@ def extract(
                 action="log_extract",
                 resource="/admin/audit/extract",
                 acting_for="audit:log extract",
-                purpose="patient log extract",
+                purpose="patient log extract" + (" (PDF)" if file_format == "pdf" else ""),
                 patient_pseudonym=pseudonym,
             ),
+        )
+    if file_format == "pdf":
+        lang = document_language if document_language in LANGUAGES else ctx.lang
+        return Response(
+            extract_pdf(rows, pseudonym=pseudonym, lang=lang),
+            media_type="application/pdf",
+            headers={"Content-Disposition": 'attachment; filename="vardkoll-loggutdrag.pdf"'},
         )
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
