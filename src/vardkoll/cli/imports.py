@@ -138,7 +138,8 @@ def _default_report(settings: Settings, first: str) -> Path:
 
 
 def register(app: typer.Typer) -> None:
-    """Attach ``vardkoll import`` to the root app."""
+    """Attach ``vardkoll import`` and ``vardkoll imports watch`` to the root app."""
+    app.add_typer(imports, name="imports")
 
     @app.command("import")
     def import_command(
@@ -209,3 +210,72 @@ def register(app: typer.Typer) -> None:
             err_console.print(t["hint"])
         if problems:
             raise typer.Exit(1)
+
+
+imports = typer.Typer(help="Imports on a schedule: a watched folder.", no_args_is_help=True)
+
+
+@imports.command("watch")
+def watch_command(
+    directory: Annotated[Path, typer.Argument(help="The folder producers drop file sets into.")],
+    once: Annotated[
+        bool, typer.Option("--once", help="One pass, then exit (for cron or a systemd timer).")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option(help="Seconds between passes in long-running mode.")
+    ] = 60.0,
+    settle: Annotated[
+        float | None,
+        typer.Option(
+            help="No .ready markers: take a set once its files were unchanged this many seconds."
+        ),
+    ] = None,
+    accept_valid: Annotated[
+        bool,
+        typer.Option("--accept-valid", help="Store the valid rows; quarantine the invalid ones."),
+    ] = False,
+    lang: Annotated[str, typer.Option(help="Language of error reports: sv or en.")] = "sv",
+) -> None:
+    """Import complete file sets from DIRECTORY; move each to done/ or failed/ with a report."""
+    import logging
+    import signal
+    import threading
+
+    from vardkoll.services.watched_imports import watch, watch_once
+
+    if lang not in _TEXT:
+        raise InputError(f"--lang must be sv or en; got {lang!r}.")
+    if settle is not None and settle < 0:
+        raise InputError(f"--settle must be zero or more seconds; got {settle}.")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = get_settings()
+    if once:
+        outcomes = watch_once(
+            directory,
+            settings=settings,
+            accept_valid=accept_valid,
+            settle_seconds=settle,
+            lang=lang,
+        )
+        failed = [o for o in outcomes if o.status == "failed"]
+        console.print(
+            f"{len(outcomes)} set(s): {len(outcomes) - len(failed)} done, {len(failed)} failed",
+            highlight=False,
+        )
+        if failed:
+            raise typer.Exit(1)
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    watch(
+        directory,
+        settings=settings,
+        interval=interval,
+        stop=stop,
+        accept_valid=accept_valid,
+        settle_seconds=settle,
+        lang=lang,
+    )
