@@ -4,6 +4,13 @@ Indicators are Ibis expressions, so one definition runs on DuckDB (embedded), Po
 Apache Spark; see docs/explanation/indicators.md. The public surface is exactly ``__all__``.
 """
 
+from vardkoll.analytics._alerts import (
+    BETTER_DIRECTION,
+    Alert,
+    alerts_from_series,
+    queue_growing,
+    share_falling,
+)
 from vardkoll.analytics._backends import BACKENDS, Backend, open_tables, spark_session, tables_from
 from vardkoll.analytics._capacity import (
     ESTIMATE_METHOD,
@@ -63,6 +70,7 @@ from vardkoll.analytics._waiting import completed_expr, waiting_expr
 
 __all__ = [
     "BACKENDS",
+    "BETTER_DIRECTION",
     "CUTS",
     "DIMENSIONS",
     "ESTIMATE_METHOD",
@@ -75,6 +83,7 @@ __all__ = [
     "STATUS_COLOURS",
     "VIEWS",
     "WAIT_GROUPS",
+    "Alert",
     "Backend",
     "Indicator",
     "IndicatorBundle",
@@ -87,6 +96,7 @@ __all__ = [
     "StandardSeries",
     "TrendPoint",
     "XmRChart",
+    "alerts_from_series",
     "analytics_as_of",
     "analytics_regions",
     "binomial_cdf",
@@ -110,8 +120,10 @@ __all__ = [
     "primary_care_expr",
     "primary_care_in",
     "proportion_interval",
+    "queue_growing",
     "series_for_cut",
     "series_month_ends",
+    "share_falling",
     "spark_session",
     "standard_series",
     "suppress",
