@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from vardkoll.analytics import DIMENSIONS, INDICATORS, RULES
 from vardkoll.api.problems import Problem
-from vardkoll.domain import ENTRY_TYPES, InputError
+from vardkoll.domain import ENTRY_TYPES, parse_day
 from vardkoll.services import followup as fu
 from vardkoll.services.followup_cuts import indicator_table
 from vardkoll.services.overview import store_facts
@@ -135,10 +135,7 @@ ViewName = Literal["national", "pause_adjusted"]
 def _date(text: str | None, field: str) -> dt.date | None:
     if text is None:
         return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{field} must be a real ISO date; got {text!r}.", field=field) from None
+    return parse_day(text, field=field)
 
 
 def _by(by: list[str] | None) -> list[str]:

@@ -25,7 +25,7 @@ from vardkoll.api.schemas import (
     TrendPublic,
     UserPublic,
 )
-from vardkoll.domain import ENTRY_TYPES, InputError, PermissionDenied
+from vardkoll.domain import ENTRY_TYPES, PermissionDenied, parse_day
 from vardkoll.services import audit
 from vardkoll.services.overview import region_choices, region_overview
 from vardkoll.services.patients import (
@@ -75,10 +75,7 @@ def _date(text: str | None) -> dt.date | None:
     """The date of ``as_of`` (strictly ``YYYY-MM-DD``; no timestamps, no impossible dates)."""
     if text is None:
         return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"as_of must be a real ISO date; got {text!r}.", field="as_of") from None
+    return parse_day(text, field="as_of")
 
 
 @router.get("/me", operation_id="get_me", response_model=UserPublic)

@@ -13,6 +13,7 @@ from vardkoll.domain._capacity import (
     TheatreSession,
     per_100_available_beds,
 )
+from vardkoll.domain._dates import EARLIEST_DAY, LATEST_DAY, parse_day
 from vardkoll.domain._errors import (
     AnalyticsError,
     DomainRuleError,
@@ -83,10 +84,12 @@ from vardkoll.domain._pathway_model import (
 
 __all__ = [
     "CARE_TYPES",
+    "EARLIEST_DAY",
     "ED_DISPOSITIONS",
     "ENTRY_TYPES",
     "EVENT_TYPES",
     "IDENTITY_TYPES",
+    "LATEST_DAY",
     "MUNICIPALITIES",
     "OFFER_OUTCOMES",
     "OWNERSHIPS",
@@ -138,6 +141,7 @@ __all__ = [
     "mask_identity",
     "municipalities_of",
     "nrid_check_digit",
+    "parse_day",
     "parse_identity",
     "per_100_available_beds",
     "pseudonymise",

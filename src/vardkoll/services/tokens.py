@@ -4,10 +4,9 @@ Why hashed: a copy of the database must not be replayable as credentials, so onl
 SHA-256 is kept; the token itself is printed once at creation.
 
 Why every token ends: a forgotten token on a decommissioned integration server should stop
-working on its own. The ``api_tokens`` table has one timestamp for the end of a token's life,
-``revoked_at``; this module reads it as *valid until*: creation sets it to the expiry, and
-revoking moves it to now (never later). A token is accepted while that moment lies ahead. Rows
-written before tokens expired have no end and keep working until revoked.
+working on its own. Each token has an ``expires_at`` set at creation and a ``revoked_at`` set if
+someone withdraws it; it is accepted while the earlier of the two lies ahead (*valid until*).
+Rows written before tokens expired have no expiry and keep working until revoked.
 
 Who may hold one: any active account; the token acts with exactly that account's scope. Only a
 role with ``api_import`` (``system_import``) may import through it — the import routes check the
@@ -64,8 +63,15 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _end(row: ApiToken) -> datetime | None:
+    """When the token stops working: its expiry or its revocation, whichever came first."""
+    ends = [_aware(t) for t in (row.expires_at, row.revoked_at) if t is not None]
+    return min(ends) if ends else None
+
+
 def _live(row: ApiToken, now: datetime) -> bool:
-    return row.revoked_at is None or _aware(row.revoked_at) > now
+    end = _end(row)
+    return end is None or end > now
 
 
 def _public(row: ApiToken, username: str, now: datetime) -> TokenPublic:
@@ -74,7 +80,7 @@ def _public(row: ApiToken, username: str, now: datetime) -> TokenPublic:
         username=username,
         name=row.name,
         created_at=_aware(row.created_at),
-        valid_until=_aware(row.revoked_at) if row.revoked_at is not None else None,
+        valid_until=_end(row),
         state="active" if _live(row, now) else "ended",
     )
 
@@ -126,7 +132,7 @@ def create_api_token(
             name=name,
             token_hash=hash_token(token),
             created_at=now,
-            revoked_at=now + timedelta(days=expires_days),
+            expires_at=now + timedelta(days=expires_days),
         )
     )
     session.flush()

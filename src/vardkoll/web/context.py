@@ -119,7 +119,7 @@ def get_ctx(request: Request) -> Ctx:
                 user = user_for_token(db, bearer)
                 if user is None:
                     raise SignInRequired(
-                        "The API token is unknown, revoked or its account disabled."
+                        "The API token is unknown, expired, revoked or its account disabled."
                     )
             elif token:
                 info = load_session(db, token, settings=settings)

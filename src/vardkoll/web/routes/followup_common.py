@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi.responses import Response
 
 from vardkoll.analytics import get_indicator
-from vardkoll.domain import ENTRY_TYPES, InputError
+from vardkoll.domain import ENTRY_TYPES, InputError, parse_day
 from vardkoll.services import followup as fu
 from vardkoll.web.context import Ctx
 from vardkoll.web.i18n import N_
@@ -123,10 +123,7 @@ def export_table(
 def parse_date(text: str, field: str) -> dt.date | None:
     if not text:
         return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{field} must be an ISO date; got {text!r}.", field=field) from None
+    return parse_day(text, field=field)
 
 
 def check_entry(entry_type: str) -> str:

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
-from vardkoll.domain import InputError, NotFound
+from vardkoll.domain import InputError, NotFound, parse_day
 from vardkoll.services.planner import PlanningCase, planning_choices
 from vardkoll.services.planner_questions import GoalAnswer, goal_answer
 from vardkoll.web.context import Ctx, CtxDep
@@ -46,7 +46,7 @@ def parse_goal(by: str | None, target: str | None, case: PlanningCase) -> tuple[
     """The goal form: a date and a percentage (0–100, exclusive)."""
     problems: list[dict[str, str]] = []
     try:
-        by_date = dt.date.fromisoformat(by) if by else default_goal_date(case)
+        by_date = parse_day(by, field="by") if by else default_goal_date(case)
     except ValueError:
         problems.append(
             {
