@@ -68,9 +68,18 @@ def test_422_for_an_impossible_date(world: World) -> None:
         {
             "field": "as_of",
             "code": "invalid_input",
-            "message": "as_of must be a real ISO date; got '2025-02-30'.",
+            "message": "as_of must be an ISO date (YYYY-MM-DD); got '2025-02-30'.",
         }
     ]
+
+
+def test_422_for_a_date_no_waiting_list_has(world: World) -> None:
+    """Valid ISO, but month arithmetic on year 1 or 9999 would overflow: refused, not a 500."""
+    world.user("anna", "regional_coordinator", region="19")
+    for day in ("0001-01-01", "9999-12-31", "20250101"):
+        for path in ("/api/v1/overview", "/api/v1/overview/trend"):
+            body = _problem(world.client("anna").get(f"{path}?as_of={day}"), 422, "invalid_input")
+            assert body["errors"][0]["field"] == "as_of"  # type: ignore[index]
 
 
 def test_503_when_the_analytics_store_is_missing(world: World) -> None:
