@@ -67,7 +67,6 @@ def _options(html: str) -> list[str]:
         ("chef", [A_TREAT], [B_FIRST, STHLM]),
         ("pks", [A_TREAT], [B_FIRST, STHLM]),
         ("samordnare", [A_TREAT, B_FIRST], [STHLM]),
-        ("nationell", [A_TREAT, B_FIRST, STHLM], []),
     ],
 )
 def test_each_role_plans_its_own_queues_only(
@@ -92,6 +91,14 @@ def test_a_role_without_aggregates_has_no_planning(world: World) -> None:
     client = world.client("kommun")
     assert "/planning" not in client.get("/").text
     assert client.get("/planning").status_code == 403
+
+
+def test_national_analysts_follow_up_rather_than_plan(world: World) -> None:
+    """The planner shows unmasked unit counts, which must not leave the region."""
+    client = world.client("nationell")
+    assert 'href="/planning"' not in client.get("/overview").text
+    for path in ("/planning", "/planning/plans", f"/planning/goal?queue={quote(A_TREAT)}"):
+        assert client.get(path).status_code == 403
 
 
 def test_the_page_shows_the_services_numbers(world: World) -> None:
@@ -241,8 +248,7 @@ def test_save_plan_then_follow_it_up_in_scope_only(world: World) -> None:
     )
     assert "Sommarplan" in client.get("/planning/plans").text
     # Another region's analyst cannot see it; the region's coordinator can.
-    other = world.client("nationell").get(plan_url)
-    assert other.status_code == 200  # national analysts see all aggregates
+    assert world.client("nationell").get(plan_url).status_code == 403  # follows up, no planning
     world.user("pks-b", "pks_analyst", region="19", units=["SE19-B"])
     assert world.client("pks-b").get(plan_url).status_code == 404
     assert "Sommarplan" not in world.client("pks-b").get("/planning/plans").text

@@ -69,11 +69,24 @@ HORIZON_WEEKS = 52
 UI_REPLICATIONS = 200
 """Replications the web pages ask for: bands steady to a percent or so, answers in seconds."""
 _MIN_HORIZON = 12
+NATIONAL_PLANNING = (
+    "Planning works on one region's own queues; national follow-up of all regions is under "
+    "Follow-up, where small counts are masked."
+)
 
 
 def _where(scope: Scope) -> tuple[str, list[object]]:
-    if scope.reach("aggregates") == "none":
-        raise PermissionDenied("Your role does not include planning (aggregates).")
+    """Region- and unit-reaching roles plan; a national role follows up instead.
+
+    Why not national analysts: the planner shows a unit's weekly counts unmasked (a forecast of
+    masked counts is no forecast), and aggregates leaving the region must mask small cells.
+    """
+    if not scope.plans:
+        raise PermissionDenied(
+            NATIONAL_PLANNING
+            if scope.reach("aggregates") == "all"
+            else "Your role does not include planning (aggregates)."
+        )
     return scope.duckdb_where("aggregates", table="p")
 
 

@@ -57,8 +57,8 @@ class SavedPlan:
 
 def _visible(scope: Scope) -> ColumnElement[bool]:
     """The plans in the user's reach: their region's, or their own units' plans."""
-    if scope.reach("aggregates") == "none":
-        raise PermissionDenied("Your role does not include planning (aggregates).")
+    if not scope.plans:
+        raise PermissionDenied("Your role does not include production planning.")
     table = ProductionPlan.__table__
     return scope.condition("aggregates", region=table.c.region_code, unit=table.c.unit_id)
 

@@ -79,6 +79,15 @@ class Scope:
         return self.reach(right) != "none"
 
     @property
+    def plans(self) -> bool:
+        """May plan production: aggregates of one region or of own units, never national.
+
+        The planner shows a unit's weekly counts unmasked; a national role sees regions it does
+        not belong to, whose small cells must stay masked, so it follows up instead of planning.
+        """
+        return self.reach("aggregates") in ("region", "units")
+
+    @property
     def is_admin(self) -> bool:
         """May manage accounts and review the audit log."""
         return self.spec is not None and self.spec.admin and self.principal.active
