@@ -51,6 +51,7 @@ def test_duckdb_file_to_json(
             "3",
             "--out",
             str(out),
+            "--unmasked",
         ]
     )
     printed = capsys.readouterr().out

@@ -23,6 +23,8 @@ from vardkoll.analytics import (
 )
 from vardkoll.cli.console import console
 from vardkoll.domain import InputError
+from vardkoll.services.monthly_report_bundle import mask_bundle, mask_table
+from vardkoll.settings import get_settings
 
 
 def _parse_date(text: str | None) -> dt.date:
@@ -37,7 +39,17 @@ def _parse_date(text: str | None) -> dt.date:
 
 
 def _percent(value: object) -> str:
+    if isinstance(value, str):  # a masking marker
+        return value
     return "–" if value is None or value != value else f"{float(value):.0%}"  # type: ignore[arg-type]
+
+
+def _number(value: object, spec: str) -> str:
+    if isinstance(value, str):  # a masking marker
+        return value
+    if value is None or value != value:
+        return "–"
+    return format(value, spec)
 
 
 def register(app: typer.Typer) -> None:
@@ -82,8 +94,19 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="Spark master URL (default VARDKOLL_SPARK_MASTER or local[2])."),
         ] = None,
+        unmasked: Annotated[
+            bool,
+            typer.Option(
+                "--unmasked",
+                help="Internal use only: do not mask counts under VARDKOLL_SMALL_CELL_THRESHOLD "
+                "in the output. Never for figures that leave the region.",
+            ),
+        ] = False,
     ) -> None:
-        """Compute the standard monthly indicator series and today's capacity snapshot."""
+        """Compute the standard monthly indicator series and today's capacity snapshot.
+
+        Output (the table printed and the files written) masks small cells like everything
+        that leaves the region; ``--unmasked`` is for internal analysis only."""
         day = _parse_date(as_of)
         chosen = method or ("portable" if backend == "spark" else "sweep")
         if chosen not in ("sweep", "portable"):
@@ -106,6 +129,9 @@ def register(app: typer.Typer) -> None:
         last = series_month_ends(day, 1)[0]
         summary = waiting_at(tables, last, ["region_code", "entry_type"], rule_set=rule_set)
         summary = summary[summary.view == "pause_adjusted"]
+        threshold = get_settings().small_cell_threshold
+        if not unmasked:
+            summary = mask_table(summary, "waiting", ("region_code", "entry_type"), threshold)
         table = Table(title=f"Väntande / still waiting {last.isoformat()} (pause-adjusted)")
         for header in ("Region", "Entry type", "Waiting", "Within limit", "Median d", "P90 d"):
             table.add_column(
@@ -115,10 +141,10 @@ def register(app: typer.Typer) -> None:
             table.add_row(
                 str(row.region_code),
                 str(row.entry_type),
-                f"{row.waiting_count:,}",
+                _number(row.waiting_count, ","),
                 _percent(row.waiting_within_limit_share),
-                f"{row.waiting_median_days:.0f}",
-                f"{row.waiting_p90_days:.0f}",
+                _number(row.waiting_median_days, ".0f"),
+                _number(row.waiting_p90_days, ".0f"),
             )
         console.print(table)
         rows = sum(len(f) for f in bundle.tables.values())
@@ -127,5 +153,8 @@ def register(app: typer.Typer) -> None:
             f"{seconds:.1f} s."
         )
         if out is not None:
+            if not unmasked:
+                bundle = mask_bundle(bundle, threshold, markers=bool(out.suffix))
             written = write_bundle(bundle, out)
-            console.print(f"Wrote {len(written)} file(s) to [bold]{out}[/].")
+            state = "UNMASKED, internal use only" if unmasked else f"cells under {threshold} masked"
+            console.print(f"Wrote {len(written)} file(s) to [bold]{out}[/] ({state}).")
