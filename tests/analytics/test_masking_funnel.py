@@ -82,6 +82,8 @@ def test_a_lone_small_cell_takes_a_partner_in_its_row_and_column() -> None:
     table = mask_small_cells(counts)
     published = table.published()
     assert published.loc["x", "a"] == "<5"
+    # The cells hidden only to protect it are not small, and do not say they are.
+    assert published.loc["x", "b"] == published.loc["y", "a"] == ".."
     masked = table.masked
     assert masked.loc["x"].sum() >= 2
     assert masked["a"].sum() >= 2

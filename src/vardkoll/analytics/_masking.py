@@ -46,11 +46,17 @@ class MaskedTable:
     primary: pd.DataFrame
     threshold: int
 
-    def published(self, marker: str | None = None) -> pd.DataFrame:
-        """The values with masked cells replaced by ``marker`` (default ``<threshold``)."""
+    def published(self, marker: str | None = None, secondary: str = "..") -> pd.DataFrame:
+        """The values with masked cells replaced: small ones by ``marker`` (default
+        ``<threshold``), the ones hidden only to protect them by ``secondary``.
+
+        Why two markers: a cell hidden to protect another may hold 0 or 400; labelling it
+        ``<5`` would be false, and a reader would subtract it as if it were small.
+        """
         text = marker if marker is not None else f"<{self.threshold}"
         out = self.values.astype(object)
-        out[self.masked] = text
+        out[self.masked & ~self.primary] = secondary
+        out[self.primary & self.masked] = text
         return out
 
 
