@@ -11,6 +11,13 @@ OPERATION_IDS = {
     ("get", "/api/v1/waiting-list"): "list_waiting_pathways",
     ("get", "/api/v1/patients/{pseudonym}"): "get_patient",
     ("get", "/api/v1/audit/verify"): "verify_audit_log",
+    ("post", "/api/v1/imports"): "create_import",
+    ("get", "/api/v1/imports/{import_id}"): "get_import",
+    ("get", "/api/v1/indicators"): "list_indicators",
+    ("get", "/api/v1/indicators/waiting"): "get_waiting_indicators",
+    ("get", "/api/v1/indicators/completed"): "get_completed_indicators",
+    ("get", "/api/v1/indicators/flows"): "get_flow_indicators",
+    ("get", "/api/v1/indicators/series"): "get_indicator_series",
 }
 
 

@@ -130,10 +130,27 @@ def test_region_and_period_are_remembered(world: World) -> None:
 
 
 @pytest.mark.parametrize("region", ["01", "19"])
-def test_national_analyst_sees_each_region(world: World, region: str) -> None:
+def test_national_analyst_sees_each_region_with_small_cells_masked(
+    world: World, region: str
+) -> None:
+    """The figures leave the region: every count under 5 is withheld, the rest are exact."""
     world.user("nils", "national_analyst")
     data = world.client("nils").get(f"/api/v1/overview?region={region}").json()
     expected = reference_cells(AS_OF, [p for p in PATHWAYS if p.region == region])
-    assert {(c["entry_type"], c["specialty"]): c["waiting"] for c in data["data"]} == {
+    shown = {(c["entry_type"], c["specialty"]): c for c in data["data"]}
+    assert shown.keys() == expected.keys()
+    assert data["masked_below"] == 5
+    for key, cell in shown.items():
+        truth = expected[key][0]
+        if 0 < truth < 5:
+            assert cell["waiting"] is None and cell["masked"]
+        assert cell["waiting"] in (None, truth)
+    page = world.client("nils").get(f"/overview?region={region}").text
+    assert "maskerade" in page
+    # Inside the region the same cells are exact and nothing is masked.
+    world.user("inside", "regional_coordinator", region=region)
+    inside = world.client("inside").get("/api/v1/overview").json()
+    assert inside["masked_below"] is None
+    assert {(c["entry_type"], c["specialty"]): c["waiting"] for c in inside["data"]} == {
         k: v[0] for k, v in expected.items()
     }

@@ -27,6 +27,7 @@ from vardkoll.api.schemas import (
 )
 from vardkoll.domain import ENTRY_TYPES, PermissionDenied, parse_day
 from vardkoll.services import audit
+from vardkoll.services.disclosure import ShownOverview, disclosure_threshold, shown_overview
 from vardkoll.services.overview import region_choices, region_overview
 from vardkoll.services.patients import (
     WAITING_SORTS,
@@ -64,7 +65,7 @@ def _pathway(r: PathwayRow) -> PathwayPublic:
 AsOf = Annotated[
     str | None,
     Query(
-        pattern=r"^\d{4}-\d{2}-\d{2}$",
+        pattern=r"^(19|2[01])\d{2}-\d{2}-\d{2}$",
         json_schema_extra={"format": "date"},
         description="ISO 8601 date (default: the date the analytics store describes).",
     ),
@@ -102,6 +103,12 @@ def _region(ctx: Any, region: str | None) -> str | None:
     return region or None
 
 
+def _shown(ctx: Any, region: str | None, as_of: str | None) -> ShownOverview:
+    """The overview as the caller may see it: small cells masked when it leaves the region."""
+    data = region_overview(ctx.settings, ctx.scope, region=region, as_of=_date(as_of))
+    return shown_overview(data, disclosure_threshold(ctx.settings, ctx.scope))
+
+
 @router.get("/overview", operation_id="get_overview", response_model=OverviewPublic)
 def get_overview(
     ctx: CtxDep,
@@ -110,24 +117,27 @@ def get_overview(
 ) -> OverviewPublic:
     """Counts waiting per entry type and specialty on a date, within the caller's scope."""
     picked = _region(ctx, region)
-    data = region_overview(ctx.settings, ctx.scope, region=picked, as_of=_date(as_of))
+    shown = _shown(ctx, picked, as_of)
     cells = [
         OverviewCellPublic(
             entry_type=c.entry_type,
             specialty=c.specialty,
             waiting=c.waiting,
-            within_limit=c.within_limit if c.limit_days is not None else None,
-            beyond_limit=c.beyond_limit if c.limit_days is not None else None,
+            within_limit=c.within_limit,
+            beyond_limit=c.beyond_limit,
             share_within=c.share_within,
             limit_days=c.limit_days,
+            masked=c.masked,
         )
-        for c in data.cells
+        for c in shown.cells
     ]
+    data = shown.data
     return OverviewPublic(
         as_of=data.as_of,
         view=data.view,
         rule_set=data.rule_set,
         region=picked,
+        masked_below=shown.threshold or None,
         data=cells,
         count=len(cells),
     )
@@ -141,7 +151,7 @@ def get_overview_trend(
 ) -> TrendPublic:
     """Still waiting per entry type at each of the last 24 month ends."""
     picked = _region(ctx, region)
-    data = region_overview(ctx.settings, ctx.scope, region=picked, as_of=_date(as_of))
+    shown = _shown(ctx, picked, as_of)
     points = [
         TrendPointPublic(
             month_end=t.month_end,
@@ -150,9 +160,9 @@ def get_overview_trend(
             within_limit=t.within_limit,
             share_within=t.share_within,
         )
-        for t in data.trend
+        for t in shown.trend
     ]
-    return TrendPublic(view=data.view, data=points, count=len(points))
+    return TrendPublic(view=shown.data.view, data=points, count=len(points))
 
 
 @router.get("/waiting-list", operation_id="list_waiting_pathways", response_model=PathwaysPublic)

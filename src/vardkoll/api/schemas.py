@@ -23,11 +23,14 @@ class OverviewCellPublic(BaseModel):
 
     entry_type: str
     specialty: str
-    waiting: int
+    waiting: int | None = Field(description="null when masked (the figures leave the region)")
     within_limit: int | None
     beyond_limit: int | None
     share_within: float | None
     limit_days: int | None
+    masked: bool = Field(
+        False, description="Numbers withheld: a small cell, or one that would reveal it."
+    )
 
 
 class OverviewPublic(BaseModel):
@@ -37,6 +40,9 @@ class OverviewPublic(BaseModel):
     view: str = Field(description="Which clock: 'pause_adjusted' (PVV/MOV pauses not counted).")
     rule_set: str
     region: str | None
+    masked_below: int | None = Field(
+        None, description="Counts under this are masked (national view); null inside the region."
+    )
     data: list[OverviewCellPublic]
     count: int
 
@@ -46,8 +52,8 @@ class TrendPointPublic(BaseModel):
 
     month_end: dt.date
     entry_type: str
-    waiting: int
-    within_limit: int
+    waiting: int | None = Field(description="null when masked (the figures leave the region)")
+    within_limit: int | None
     share_within: float | None
 
 
@@ -103,3 +109,64 @@ class AuditVerifyPublic(BaseModel):
     head_hash: str
     first_bad_seq: int | None
     problem: str
+
+
+class ImportFilePublic(BaseModel):
+    """What happened to one posted file (a FHIR file may report one entry per kind)."""
+
+    file: str
+    kind: str
+    status: str = Field(description="'stored', 'rejected', or 'not_stored' (another file failed).")
+    rows_read: int
+    rows_new: int
+    rows_superseded: int
+    rows_unchanged: int
+
+
+class ImportErrorPublic(BaseModel):
+    """One problem of a posted file: which file, row (1 = header), field, value and why."""
+
+    file: str
+    row: int
+    field: str
+    value: str | None
+    code: str
+    reason: str
+
+
+class ImportPublic(BaseModel):
+    """One import request and its outcome; ``id`` is stable for the same account and files."""
+
+    id: str
+    status: str = Field(description="'stored' (every file stored) or 'rejected'.")
+    created_at: dt.datetime
+    files: list[ImportFilePublic]
+    rows_read: int
+    rows_new: int
+    rows_superseded: int
+    rows_unchanged: int
+    errors: list[ImportErrorPublic]
+
+
+class ImportProblemErrorPublic(BaseModel):
+    """A problem of an import, in the envelope's ``errors``: ``field/code/message`` plus where."""
+
+    field: str
+    code: str
+    message: str
+    file: str | None = None
+    row: int | None = None
+    value: str | None = None
+
+
+class ImportProblemPublic(BaseModel):
+    """The problem document of a rejected import (RFC 9457; ``instance`` is the import)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[ImportProblemErrorPublic] = Field(default_factory=list)

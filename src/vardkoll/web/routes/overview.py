@@ -15,8 +15,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
-from vardkoll.analytics import Overview, trend_dates
+from vardkoll.analytics import trend_dates
 from vardkoll.domain import InputError, NotFound
+from vardkoll.services.disclosure import ShownOverview, disclosure_threshold, shown_overview
 from vardkoll.services.overview import region_choices, region_overview, store_facts
 from vardkoll.web.context import Ctx, CtxDep
 from vardkoll.web.i18n import fmt_date, fmt_int, fmt_share
@@ -89,11 +90,13 @@ def selection(
     )
 
 
-def _load(ctx: Ctx, sel: Selection) -> Overview:
-    return region_overview(ctx.settings, ctx.scope, region=sel.region or None, as_of=sel.as_of)
+def _load(ctx: Ctx, sel: Selection) -> ShownOverview:
+    """The overview as this user may see it (small cells masked beyond the region)."""
+    data = region_overview(ctx.settings, ctx.scope, region=sel.region or None, as_of=sel.as_of)
+    return shown_overview(data, disclosure_threshold(ctx.settings, ctx.scope))
 
 
-def overview_table(ctx: Ctx, sel: Selection, data: Overview) -> Table:
+def overview_table(ctx: Ctx, sel: Selection, data: ShownOverview) -> Table:
     """The table of the page: waiting per entry type and specialty, sorted and filtered."""
     _ = ctx._
     columns = [
@@ -110,14 +113,25 @@ def overview_table(ctx: Ctx, sel: Selection, data: Overview) -> Table:
             "entry_type": entry_label(c.entry_type, _),
             "specialty": specialty_label(c.specialty, ctx.lang),
             "waiting": c.waiting,
-            "within_limit": c.within_limit if c.limit_days is not None else None,
-            "beyond_limit": c.beyond_limit if c.limit_days is not None else None,
+            "within_limit": c.within_limit,
+            "beyond_limit": c.beyond_limit,
             "share_within": c.share_within,
             "limit_days": c.limit_days,
         }
         for c in data.cells
     ]
-    table = Table(columns, rows).filtered(sel.q, ["entry_type", "specialty"])
+    notes = (
+        [
+            _(
+                "Counts under %(n)d are masked (–), with the cells that would reveal them: "
+                "these figures leave the region."
+            )
+            % {"n": data.threshold}
+        ]
+        if data.masked_any
+        else []
+    )
+    table = Table(columns, rows, notes=notes).filtered(sel.q, ["entry_type", "specialty"])
     return table.sorted_by(sel.sort, sel.direction)
 
 
@@ -141,22 +155,15 @@ def _scope_label(ctx: Ctx, sel: Selection) -> str:
     return region_label(sel.region) if sel.region else ctx._("All regions")
 
 
-def _summary(ctx: Ctx, data: Overview) -> list[dict[str, Any]]:
-    totals: dict[str, list[int]] = {}
-    for c in data.cells:
-        t = totals.setdefault(c.entry_type, [0, 0, 0, 0])
-        t[0] += c.waiting
-        if c.limit_days is not None:
-            t[1] += c.within_limit
-            t[2] += c.within_limit + c.beyond_limit
-            t[3] = 1
+def _summary(ctx: Ctx, data: ShownOverview) -> list[dict[str, Any]]:
     return [
         {
-            "label": entry_label(code, ctx._),
-            "waiting": t[0],
-            "share": (t[1] / t[2]) if t[3] and t[2] else None,
+            "label": entry_label(t.entry_type, ctx._),
+            "waiting": t.waiting,
+            "share": t.share_within,
+            "limited": t.limited,
         }
-        for code, t in sorted(totals.items())
+        for t in data.totals
     ]
 
 
@@ -281,8 +288,9 @@ def export(
             (ctx._("Selection"), _scope_label(ctx, sel)),
             (ctx._("Still waiting on"), sel.as_of.isoformat()),
             (ctx._("View"), ctx._("Pause-adjusted clock")),
-            (ctx._("Rule set"), data.rule_set),
+            (ctx._("Rule set"), data.data.rule_set),
             (ctx._("Filter"), sel.q),
+            *((ctx._("Note"), note) for note in table.notes),
         ]
         body = to_xlsx(table, sheet=ctx._("Overview"), about=about)
         media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
