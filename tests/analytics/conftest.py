@@ -33,19 +33,19 @@ SPARK_NOISE = [
 
 
 @pytest.fixture(scope="session")
-def frames() -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+def frames() -> dict[str, tuple[pd.DataFrame, ...]]:
     return {"synthetic": synthetic_tables(), "handmade": handmade_tables()}
 
 
 @pytest.fixture(scope="session")
 def arrow_tables(
-    frames: dict[str, tuple[pd.DataFrame, pd.DataFrame]],
+    frames: dict[str, tuple[pd.DataFrame, ...]],
 ) -> dict[str, dict[str, pa.Table]]:
     return {name: to_arrow(*pair) for name, pair in frames.items()}
 
 
 @pytest.fixture(scope="session")
-def references(frames: dict[str, tuple[pd.DataFrame, pd.DataFrame]]) -> dict[str, Reference]:
+def references(frames: dict[str, tuple[pd.DataFrame, ...]]) -> dict[str, Reference]:
     return {name: Reference(*pair) for name, pair in frames.items()}
 
 
@@ -119,6 +119,9 @@ def spark_sets(
             pathways=spark_con.table(f"{dataset}_pathways"),
             pauses=spark_con.table(f"{dataset}_pauses"),
             backend="pyspark",
+            pathway_units=(
+                spark_con.table(f"{dataset}_pathway_units") if "pathway_units" in arrow else None
+            ),
         )
     return loaded
 

@@ -37,8 +37,24 @@ def _age_band(age: object) -> str:
 class Reference:
     """The reference over one pair of ``pathways`` and ``pauses`` frames."""
 
-    def __init__(self, pathways: pd.DataFrame, pauses: pd.DataFrame, rule_set: str = "se-national"):
+    def __init__(
+        self,
+        pathways: pd.DataFrame,
+        pauses: pd.DataFrame,
+        units: pd.DataFrame | None = None,
+        rule_set: str = "se-national",
+    ):
         self.rule_set = rule_set
+        # Transfers: per pathway its units with the day each took over, in order. A unit
+        # holds the pathway from its valid_from until the next one's; the first also before.
+        self.units: dict[str, list[tuple[dt.date, str]]] = {}
+        if units is not None:
+            for row in units.sort_values(["pathway_key", "valid_from"]).itertuples():
+                ended = row.valid_to is not None and not pd.isna(row.valid_to)
+                if ended and row.valid_to <= row.valid_from:
+                    continue  # on and off the same day: never held the pathway
+                self.units.setdefault(row.pathway_key, []).append((row.valid_from, row.unit_id))
+        self.unit_provider = pathways.groupby("unit_id").provider_id.max().to_dict()
         pw = pathways.copy()
         pw["age_band"] = [_age_band(a) for a in pw.age_at_clock_start]
         pw["priority"] = pw.priority.astype("Int64")
@@ -62,34 +78,61 @@ class Reference:
             return days_waited(start, on, self.pauses[key])
         return (on - start).days
 
+    def _dims_on(self, p: object, by: Sequence[str], on: dt.date) -> dict[str, object]:
+        """The cut's values of pathway ``p`` on day ``on``: unit and provider as responsible
+        then."""
+        dims = {c: getattr(p, c) for c in by}
+        history = self.units.get(p.pathway_key)  # type: ignore[attr-defined]
+        if history:
+            unit = history[0][1]
+            for since, name in history:
+                if since <= on:
+                    unit = name
+            if "unit_id" in dims:
+                dims["unit_id"] = unit
+            if "provider_id" in dims:
+                dims["provider_id"] = self.unit_provider.get(unit, dims["provider_id"])
+        return dims
+
     def _apart(self, key: str, on: dt.date) -> bool:
         return key in self.first_pause and self.first_pause[key] <= on
 
     @staticmethod
-    def _stats(days: list[int], limits: list[int | None], prefix: str) -> dict[str, object]:
+    def _stats(
+        days: list[int], limits: list[int | None], voids: list[bool], prefix: str
+    ) -> dict[str, object]:
+        """A void guarantee (DOMAIN.md §1.4) is counted, but never judged against the limit."""
         values = np.array(days, dtype=float)
-        judged = [(d, lim) for d, lim in zip(days, limits, strict=True) if lim is not None]
+        judged = [
+            (d, lim)
+            for d, lim, void in zip(days, limits, voids, strict=True)
+            if lim is not None and not void
+        ]
         return {
             f"{prefix}_count": len(days),
             f"{prefix}_within_limit_share": (
                 sum(d <= lim for d, lim in judged) / len(judged) if judged else np.nan
             ),
             f"{prefix}_beyond_limit_count": sum(d > lim for d, lim in judged) if judged else NA,
+            f"{prefix}_guarantee_void_count": sum(voids),
             f"{prefix}_median_days": float(np.quantile(values, 0.5)),
             f"{prefix}_p90_days": float(np.quantile(values, 0.9)),
         }
 
     def _group(self, rows: list[dict[str, object]], keys: list[str], prefix: str) -> pd.DataFrame:
-        buckets: dict[tuple[object, ...], tuple[list[int], list[int | None]]] = {}
+        buckets: dict[tuple[object, ...], tuple[list[int], list[int | None], list[bool]]] = {}
         for row in rows:
             k = tuple(None if pd.isna(row[c]) else row[c] for c in keys)  # type: ignore[call-overload]
-            days, limits = buckets.setdefault(k, ([], []))
+            days, limits, voids = buckets.setdefault(k, ([], [], []))
             days.append(row["days"])  # type: ignore[arg-type]
             limits.append(row["limit"])  # type: ignore[arg-type]
+            voids.append(bool(row["void"]))
         out = []
-        for k, (days, limits) in buckets.items():
-            out.append({**dict(zip(keys, k, strict=True)), **self._stats(days, limits, prefix)})
-        return pd.DataFrame(out, columns=[*keys, *self._stats([0], [None], prefix)])
+        for k, (days, limits, voids) in buckets.items():
+            out.append(
+                {**dict(zip(keys, k, strict=True)), **self._stats(days, limits, voids, prefix)}
+            )
+        return pd.DataFrame(out, columns=[*keys, *self._stats([0], [None], [False], prefix)])
 
     def waiting(self, on: dt.date, by: Sequence[str]) -> pd.DataFrame:
         rows = []
@@ -98,7 +141,7 @@ class Reference:
                 p.removed_on is not None and not pd.isna(p.removed_on) and p.removed_on <= on
             ):
                 continue
-            dims = {c: getattr(p, c) for c in by}
+            dims = self._dims_on(p, by, on)
             limit = self.limit(p.entry_type, p.clock_start)
             rows.append(
                 {
@@ -107,6 +150,7 @@ class Reference:
                     "wait_group": "pvv_mov" if self._apart(p.pathway_key, on) else "standard",
                     "days": self._days(p.pathway_key, p.clock_start, on, False),
                     "limit": limit,
+                    "void": p.guarantee_void,
                 }
             )
             rows.append(
@@ -116,6 +160,7 @@ class Reference:
                     "wait_group": "all",
                     "days": self._days(p.pathway_key, p.clock_start, on, True),
                     "limit": limit,
+                    "void": p.guarantee_void,
                 }
             )
         frame = self._group(rows, [*by, "view", "wait_group"], "waiting")
@@ -139,6 +184,7 @@ class Reference:
                     "wait_group": "pvv_mov" if self._apart(p.pathway_key, r) else "standard",
                     "days": (r - p.clock_start).days,
                     "limit": limit,
+                    "void": p.guarantee_void,
                 }
             )
             rows.append(
@@ -149,6 +195,7 @@ class Reference:
                     "wait_group": "all",
                     "days": self._days(p.pathway_key, p.clock_start, r, True),
                     "limit": limit,
+                    "void": p.guarantee_void,
                 }
             )
         frame = self._group(rows, [*by, "outcome", "view", "wait_group"], "completed")

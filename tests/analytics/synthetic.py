@@ -86,7 +86,11 @@ def synthetic_tables(n: int = 20_000, seed: int = 20251125) -> tuple[pd.DataFram
             "clock_start": pd.Series(_dates(start)).dt.date,
             "removed_on": [None if v is None else pd.Timestamp(v).date() for v in removed_dates],
             "removal_reason": np.where(still, None, reason),
-            "guarantee_void": False,
+            # A declined redress offer after a breach voids the guarantee (DOMAIN.md §1.4);
+            # its own stream, so the rest of the data stays as it was.
+            "guarantee_void": (wait > 90)
+            & ~np.isin(entry, ["primary_contact", "primary_assessment"])
+            & (np.random.default_rng(seed + 1).random(n) < 0.2),
         }
     )
     # Pauses on about one pathway in eight (never on same-day primary contacts).
@@ -113,8 +117,13 @@ def synthetic_tables(n: int = 20_000, seed: int = 20251125) -> tuple[pd.DataFram
     return pathways, pauses
 
 
-def handmade_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Six pathways with answers worked out by hand in the tests."""
+def handmade_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Eight pathways with answers worked out by hand in the tests, and their units.
+
+    H:7 and H:8 declined the other provider offered after a breach: their guarantee is void.
+    H:5 was transferred from U1 to U2 on 2025-03-15 (``pathway_units``); H:6 was briefly
+    recorded at U2 and moved back to U1 the same day (a segment of no length).
+    """
     d = dt.date
     rows = [
         # key, unit, entry_type, clock_start, removed_on, reason
@@ -124,30 +133,32 @@ def handmade_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
         ("H:4", "U1", "first_visit", d(2024, 12, 1), d(2025, 3, 20), "no_longer_needed"),
         ("H:5", "U2", "examination", d(2025, 2, 1), None, None),
         ("H:6", "U1", "first_visit", d(2025, 2, 10), d(2025, 3, 10), "treated"),
+        ("H:7", "U2", "treatment", d(2024, 11, 1), None, None),
+        ("H:8", "U2", "treatment", d(2024, 10, 1), d(2025, 3, 25), "treated"),
     ]
     pathways = pd.DataFrame(
         {
             "pathway_key": [r[0] for r in rows],
             "patient_pseudonym": ["0" * 32] * len(rows),
             "identity_type": "personnummer",
-            "sex": ["F", "M", "F", None, "M", "F"],
-            "birth_year": pd.array([1950, 1980, 2000, 1990, 1960, 1970], dtype="Int64"),
-            "age_at_clock_start": pd.array([74, 45, 25, None, 65, 55], dtype="Int64"),
+            "sex": ["F", "M", "F", None, "M", "F", "M", "F"],
+            "birth_year": pd.array([1950, 1980, 2000, 1990, 1960, 1970, 1940, 1945], dtype="Int64"),
+            "age_at_clock_start": pd.array([74, 45, 25, None, 65, 55, 84, 79], dtype="Int64"),
             "home_municipality": "1980",
             "region_code": "19",
             "provider_id": "P1",
             "unit_id": [r[1] for r in rows],
-            "specialty": ["ent", "ent", "general_practice", "ent", "ent", "ent"],
+            "specialty": ["ent", "ent", "general_practice", "ent", "ent", "ent", "ent", "ent"],
             "entry_type": [r[2] for r in rows],
-            "priority": pd.array([2, 2, 1, 3, 2, 2], dtype="Int64"),
+            "priority": pd.array([2, 2, 1, 3, 2, 2, 3, 3], dtype="Int64"),
             "procedure_code": None,
             "clock_start": [r[3] for r in rows],
             "removed_on": [r[4] for r in rows],
             "removal_reason": [r[5] for r in rows],
-            "has_pvv": [False, True, False, False, False, False],
+            "has_pvv": [False, True, False, False, False, False, False, False],
             "has_mov": False,
-            "paused_days_total": [0, 10, 0, 0, 0, 0],
-            "guarantee_void": False,
+            "paused_days_total": [0, 10, 0, 0, 0, 0, 0, 0],
+            "guarantee_void": [False] * 6 + [True, True],
         }
     )
     pauses = pd.DataFrame(
@@ -158,7 +169,17 @@ def handmade_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
             "end_date": [d(2025, 2, 11)],
         }
     )
-    return pathways, pauses
+    units = pd.DataFrame(
+        [
+            ("H:1", "U1", d(2025, 1, 1), None),
+            ("H:5", "U1", d(2025, 2, 1), d(2025, 3, 15)),
+            ("H:5", "U2", d(2025, 3, 15), None),
+            ("H:6", "U2", d(2025, 2, 10), d(2025, 2, 10)),
+            ("H:6", "U1", d(2025, 2, 10), d(2025, 3, 10)),
+        ],
+        columns=["pathway_key", "unit_id", "valid_from", "valid_to"],
+    )
+    return pathways, pauses, units
 
 
 def _schemas() -> dict[str, pa.Schema]:
@@ -196,13 +217,31 @@ def _schemas() -> dict[str, pa.Schema]:
                 ("end_date", pa.date32()),
             ]
         ),
+        "pathway_units": pa.schema(
+            [
+                ("pathway_key", pa.string()),
+                ("unit_id", pa.string()),
+                ("valid_from", pa.date32()),
+                ("valid_to", pa.date32()),
+            ]
+        ),
     }
 
 
-def to_arrow(pathways: pd.DataFrame, pauses: pd.DataFrame) -> dict[str, pa.Table]:
-    """The two frames as Arrow tables with the analytics schema's column types."""
+def to_arrow(
+    pathways: pd.DataFrame, pauses: pd.DataFrame, units: pd.DataFrame | None = None
+) -> dict[str, pa.Table]:
+    """The frames as Arrow tables with the analytics schema's column types."""
     schemas = _schemas()
+    extra = {}
+    if units is not None:
+        extra["pathway_units"] = pa.Table.from_pandas(
+            units[schemas["pathway_units"].names],
+            schema=schemas["pathway_units"],
+            preserve_index=False,
+        )
     return {
+        **extra,
         "pathways": pa.Table.from_pandas(
             pathways[schemas["pathways"].names], schema=schemas["pathways"], preserve_index=False
         ),

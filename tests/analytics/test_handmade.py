@@ -1,8 +1,11 @@
-"""Six pathways whose answers are worked out by hand (tests/analytics/synthetic.py).
+"""Eight pathways whose answers are worked out by hand (tests/analytics/synthetic.py).
 
 Counting per DOMAIN.md §1.2: calendar days, the clock-start day is day 0. From 2025-01-01,
 2025-04-10 is day 99 (31 + 28 + 31 = 90 days to 1 April, plus 9). Pathway H:2 paused
 2025-02-01 … 2025-02-10 (end 2025-02-11 exclusive): 10 days, so 89 on the adjusted clock.
+H:7 (from 2024-11-01: 30 + 31 + 31 + 28 + 31 + 9 = day 160 on 10 April) and H:8 (2024-10-01
+→ 2025-03-25: day 175) declined the redress offer after a breach, so their guarantee is void
+(DOMAIN.md §1.4): counted, but neither within nor beyond the limit.
 """
 
 from __future__ import annotations
@@ -46,16 +49,19 @@ def test_waiting_on_10_april(tables: IndicatorTables) -> None:
         "waiting_count",
         "waiting_within_limit_share",
         "waiting_beyond_limit_count",
+        "waiting_guarantee_void_count",
         "waiting_median_days",
     ]
     assert _rows(frame, columns) == [
-        ("examination", "national", "standard", 1, None, None, 68.0),
-        ("examination", "pause_adjusted", "all", 1, None, None, 68.0),
-        ("first_visit", "national", "standard", 1, 0.0, 1, 99.0),
-        ("first_visit", "pause_adjusted", "all", 1, 0.0, 1, 99.0),
+        ("examination", "national", "standard", 1, None, None, 0, 68.0),
+        ("examination", "pause_adjusted", "all", 1, None, None, 0, 68.0),
+        ("first_visit", "national", "standard", 1, 0.0, 1, 0, 99.0),
+        ("first_visit", "pause_adjusted", "all", 1, 0.0, 1, 0, 99.0),
         # The paused treatment is reported apart nationally and is within on the adjusted clock.
-        ("treatment", "national", "pvv_mov", 1, 0.0, 1, 99.0),
-        ("treatment", "pause_adjusted", "all", 1, 1.0, 0, 89.0),
+        ("treatment", "national", "pvv_mov", 1, 0.0, 1, 0, 99.0),
+        # H:7 waited 160 days, far beyond 90, but its guarantee is void: counted apart.
+        ("treatment", "national", "standard", 1, None, None, 1, 160.0),
+        ("treatment", "pause_adjusted", "all", 2, 1.0, 0, 1, 124.5),
     ]
 
 
@@ -67,12 +73,14 @@ def test_completed_in_march_keeps_treated_and_removed_apart(tables: IndicatorTab
         "outcome",
         "completed_count",
         "completed_within_limit_share",
+        "completed_guarantee_void_count",
         "completed_median_days",
     ]
     assert _rows(frame, columns) == [
-        ("first_visit", "removed_other", 1, 0.0, 109.0),  # 2024-12-01 → 2025-03-20
-        ("first_visit", "treated", 1, 1.0, 28.0),  # 2025-02-10 → 2025-03-10
-        ("primary_assessment", "treated", 1, 1.0, 3.0),  # 5 → 8 March: day 3, within
+        ("first_visit", "removed_other", 1, 0.0, 0, 109.0),  # 2024-12-01 → 2025-03-20
+        ("first_visit", "treated", 1, 1.0, 0, 28.0),  # 2025-02-10 → 2025-03-10
+        ("primary_assessment", "treated", 1, 1.0, 0, 3.0),  # 5 → 8 March: day 3, within
+        ("treatment", "treated", 1, None, 1, 175.0),  # H:8, void: no share to judge
     ]
 
 
@@ -89,7 +97,7 @@ def test_flows_in_march_balance(tables: IndicatorTables) -> None:
             "net_change",
             "queue_end",
         ],
-    ) == [(5, 1, 2, 1, 3, -2, 3)]
+    ) == [(7, 1, 3, 1, 4, -3, 4)]  # H:7 waits throughout, H:8 treated on 25 March
 
 
 def test_primary_care_in_march(tables: IndicatorTables) -> None:
@@ -140,3 +148,34 @@ def test_load_and_pressure_agree_with_the_planning_calculators(
         for w, lim in zip(limited.mean_wait_days, limited.limit_days.astype(int), strict=True)
     ]
     assert list(limited.pressure) == pytest.approx(expected_pressure)
+
+
+def test_a_transferred_pathway_waits_on_the_unit_of_the_day(tables: IndicatorTables) -> None:
+    """H:5 (examination) was at U1 until 14 March and at U2 from 15 March; pathways.unit_id
+    says U2. H:6's same-day visit to U2 on 10 February never held it."""
+    by = ["unit_id", "entry_type"]
+    columns = ["unit_id", "entry_type", "waiting_count"]
+
+    def national(on: dt.date) -> list[tuple[object, ...]]:
+        frame = waiting_at(tables, on, by)
+        frame = frame[frame.view == "pause_adjusted"]
+        return _rows(frame, columns)
+
+    assert national(dt.date(2025, 2, 20)) == [
+        ("U1", "examination", 1),  # H:5
+        ("U1", "first_visit", 3),  # H:1, H:4, H:6 (not at U2)
+        ("U1", "treatment", 1),  # H:2
+        ("U2", "treatment", 2),  # H:7, H:8
+    ]
+    assert national(dt.date(2025, 3, 14)) == [
+        ("U1", "examination", 1),
+        ("U1", "first_visit", 2),  # H:1, H:4
+        ("U1", "treatment", 1),
+        ("U2", "treatment", 2),
+    ]
+    assert national(dt.date(2025, 3, 15)) == [
+        ("U1", "first_visit", 2),
+        ("U1", "treatment", 1),
+        ("U2", "examination", 1),  # H:5 from the day of its transfer
+        ("U2", "treatment", 2),
+    ]

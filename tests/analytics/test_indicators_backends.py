@@ -85,3 +85,24 @@ def test_monthly_series_matches_the_reference(
         "flows",
         by,
     )
+
+
+@pytest.mark.parametrize("method", ["sweep", "portable"])
+def test_transfers_and_void_guarantees_on_every_backend(
+    backend: dict[str, IndicatorTables], references: dict[str, Reference], method: str
+) -> None:
+    """The hand-made set: H:5 moves from U1 to U2 on 15 March, H:6 has a segment of no
+    length, H:7 and H:8 have a void guarantee. Each month end counts a pathway on the unit
+    responsible that day; the series of both methods agrees with the reference."""
+    import pandas as pd
+
+    tables, ref = backend["handmade"], references["handmade"]
+    by = CUTS["unit"]
+    for on in (dt.date(2025, 2, 28), dt.date(2025, 3, 14), dt.date(2025, 3, 15)):
+        assert_same(waiting_at(tables, on, by), ref.waiting(on, by), "waiting", by)
+    series = series_for_cut(tables, dt.date(2025, 4, 30), by, months=4, method=method)
+    expected = pd.concat([ref.waiting(d, by) for d in series.month_ends], ignore_index=True)
+    assert_same(series.waiting, expected, "waiting", by)
+    february = series.waiting[series.waiting.on == dt.date(2025, 2, 28)]
+    examination = february[february.entry_type == "examination"]
+    assert set(examination.unit_id.astype(str)) == {"U1"}  # H:5 before its transfer

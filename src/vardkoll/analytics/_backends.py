@@ -3,7 +3,8 @@
 The indicators never ask which backend they run on; this module is the one place that does.
 
 * ``duckdb`` — the analytics store file (``analytics.duckdb``), or a directory of Parquet
-  files ``pathways*.parquet`` and ``pauses*.parquet`` (or sub-directories of those names).
+  files ``pathways*.parquet`` and ``pauses*.parquet`` (or sub-directories of those names),
+  and optionally ``pathway_units`` (transfers between units).
 * ``postgres`` — a URL ``postgresql://user@host:port/db``; the tables may live in a schema.
 * ``spark`` — a directory with ``pathways`` and ``pauses`` Parquet datasets. The session is
   local unless ``VARDKOLL_SPARK_MASTER`` (or ``SPARK_REMOTE`` for Spark Connect) points at a
@@ -41,7 +42,15 @@ def tables_from(con: BaseBackend, *, database: str | None = None) -> IndicatorTa
             "The source has no 'pathways' and 'pauses' tables of the analytics schema "
             f"({type(exc).__name__}: {exc}); build the analytics store first."
         ) from exc
-    return IndicatorTables(pathways=pathways, pauses=pauses, backend=con.name)
+    try:  # transfers between units: optional, older stores and national files lack it
+        units = (
+            con.table("pathway_units")
+            if database is None
+            else con.table("pathway_units", database=database)
+        )
+    except Exception:
+        units = None
+    return IndicatorTables(pathways=pathways, pauses=pauses, backend=con.name, pathway_units=units)
 
 
 def _parquet_path(directory: Path, name: str) -> str:
@@ -103,6 +112,7 @@ def open_tables(
             con = ibis.duckdb.connect()
             con.read_parquet(_parquet_path(path, "pathways"), table_name="pathways")
             con.read_parquet(_parquet_path(path, "pauses"), table_name="pauses")
+            _read_units(con, path)
         else:
             con = ibis.duckdb.connect(str(path), read_only=True)
         con.raw_sql("SET enable_progress_bar = false")  # a library prints nothing
@@ -115,4 +125,11 @@ def open_tables(
     con = ibis.pyspark.connect(spark_session(master))
     con.read_parquet(_parquet_path(path, "pathways"), table_name="pathways")
     con.read_parquet(_parquet_path(path, "pauses"), table_name="pauses")
+    _read_units(con, path)
     return tables_from(con)
+
+
+def _read_units(con: BaseBackend, directory: Path) -> None:
+    """``pathway_units`` Parquet data when the directory has it (it is optional)."""
+    if (directory / "pathway_units").is_dir() or any(directory.glob("pathway_units*.parquet")):
+        con.read_parquet(_parquet_path(directory, "pathway_units"), table_name="pathway_units")

@@ -45,7 +45,8 @@ DIMENSIONS: Mapping[str, str] = MappingProxyType(
     {
         "region_code": "County code of the responsible region.",
         "provider_id": "Provider (vårdgivare) of the responsible unit.",
-        "unit_id": "Responsible unit now, or at removal (pathways.unit_id).",
+        "unit_id": "Responsible unit: on the date for the still waiting (pathway_units), at "
+        "removal for the completed (pathways.unit_id).",
         "specialty": "Specialty code (import format §7).",
         "entry_type": "primary_contact, primary_assessment, first_visit, examination, treatment.",
         "priority": "Medical priority 1 (most urgent) … 4, the latest recorded.",
@@ -101,7 +102,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "Väntande inom vårdgarantin, andel",
         "Still waiting within the guarantee, share",
         "waiting",
-        "count(days_waited ≤ limit) / count(limit is set), over waiting pathways",
+        "count(days_waited ≤ limit) / count(limit is set and guarantee not void), over waiting "
+        "pathways",
         "share 0–1",
         "Share of waiting patients whose wait so far is inside the care-guarantee limit of the "
         "rule-set version in force on their clock start; empty when no limit applies.",
@@ -111,9 +113,20 @@ INDICATORS: tuple[Indicator, ...] = (
         "Väntande utöver vårdgarantin, antal",
         "Still waiting beyond the guarantee, count",
         "waiting",
-        "count(days_waited > limit), over waiting pathways with a limit",
+        "count(days_waited > limit), over waiting pathways with a limit and a guarantee not void",
         "pathways",
         "Waiting patients whose guarantee is already breached on day d.",
+    ),
+    Indicator(
+        "waiting_guarantee_void_count",
+        "Väntande med förverkad vårdgaranti, antal",
+        "Still waiting with a void guarantee, count",
+        "waiting",
+        "count(guarantee_void), over waiting pathways",
+        "pathways",
+        "Waiting patients who declined the other provider offered after a breach, so the "
+        "guarantee no longer applies (DOMAIN.md §1.4). They are counted in waiting_count and "
+        "the percentiles, but left out of the share within and the count beyond the limit.",
     ),
     Indicator(
         "waiting_median_days",
@@ -150,7 +163,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "Avslutade inom vårdgarantin, andel",
         "Completed within the guarantee, share",
         "completed",
-        "count(days_waited at removal ≤ limit) / count(limit is set), per outcome",
+        "count(days_waited at removal ≤ limit) / count(limit is set and guarantee not void), "
+        "per outcome",
         "share 0–1",
         "Share of the period's completed pathways whose whole wait was inside the limit.",
     ),
@@ -159,9 +173,20 @@ INDICATORS: tuple[Indicator, ...] = (
         "Avslutade utöver vårdgarantin, antal",
         "Completed beyond the guarantee, count",
         "completed",
-        "count(days_waited at removal > limit), per outcome",
+        "count(days_waited at removal > limit and guarantee not void), per outcome",
         "pathways",
         "Completed pathways whose wait breached the guarantee.",
+    ),
+    Indicator(
+        "completed_guarantee_void_count",
+        "Avslutade med förverkad vårdgaranti, antal",
+        "Completed with a void guarantee, count",
+        "completed",
+        "count(guarantee_void), per outcome",
+        "pathways",
+        "Completed pathways whose guarantee was void (a declined redress offer): counted in "
+        "completed_count and the percentiles, left out of the share within and the count "
+        "beyond the limit.",
     ),
     Indicator(
         "completed_median_days",

@@ -6,14 +6,15 @@ The companions of :mod:`._sweep` for the ``sweep`` method of the standard series
 * **Flows** are events: +1 in the month of a clock start, −1 in the month of a removal. A
   bincount per (group, month) and a cumulative sum along the months give the month-end
   queue; events before the first month land in a bucket ``-1`` so the sum starts right.
-* **Completed**: one sort of the composite key (group, month, outcome, days) puts every
-  cell's waits in order, so exact percentiles are read off by position. The pause-adjusted
-  view re-sorts only the pathways paused before removal and merges them back.
+* **Completed**: one sort of the composite key (month, group, outcome, wait group, days)
+  puts every cell's waits in order, so exact percentiles are read off by position; the
+  pause-adjusted view sorts a second key with the paused days subtracted.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +26,7 @@ __all__ = ["MonthlyCompleted", "MonthlyFlows", "completed_by_month", "flows_by_m
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
+Ints = npt.NDArray[np.signedinteger[Any]]
 
 
 @dataclass(frozen=True)
@@ -57,29 +59,31 @@ class MonthlyCompleted:
     within: I64
     median: F64
     p90: F64
+    void: I64
 
 
 def flows_by_month(
-    gid: I64, s_bucket: I64, r_bucket: I64, treated: B, groups: int, months: int
+    gid: Ints, s_bucket: Ints, r_bucket: Ints, treated: B, groups: int, months: int
 ) -> MonthlyFlows:
     """Buckets: −1 before the first month, 0 … months − 1 inside, ``months`` after (or never).
 
-    Clock starts after the last month are left out by the caller.
+    Clock starts after the last month are left out by the caller. Entries come out ordered
+    by (month, group).
     """
     width = months + 1  # bucket −1 … months − 1, shifted by one
+    size = width * groups
     inside_s = s_bucket < months
     inflow = np.bincount(
-        gid[inside_s] * width + s_bucket[inside_s] + 1, minlength=groups * width
-    ).reshape(groups, width)
+        (s_bucket[inside_s].astype(np.int64) + 1) * groups + gid[inside_s], minlength=size
+    ).reshape(width, groups)
     removed = r_bucket < months
-    cell = gid[removed] * width + r_bucket[removed] + 1
-    out_t = np.bincount(cell, weights=treated[removed], minlength=groups * width)
-    out_o = np.bincount(cell, weights=~treated[removed], minlength=groups * width)
-    out_t = out_t.astype(np.int64).reshape(groups, width)
-    out_o = out_o.astype(np.int64).reshape(groups, width)
-    queue_end = np.cumsum(inflow - out_t - out_o, axis=1)
+    # One count per (bucket, group, treated): outflow of the other reasons first.
+    cell = ((r_bucket[removed].astype(np.int64) + 1) * groups + gid[removed]) * 2
+    out = np.bincount(cell + treated[removed], minlength=size * 2).reshape(width, groups, 2)
+    out_o, out_t = out[:, :, 0], out[:, :, 1]
+    queue_end = np.cumsum(inflow - out_t - out_o, axis=0)
     queue_start = queue_end - inflow + out_t + out_o
-    inner = (slice(None), slice(1, None))
+    inner = (slice(1, None), slice(None))
     keep = (
         (queue_start[inner] != 0)
         | (queue_end[inner] != 0)
@@ -87,93 +91,105 @@ def flows_by_month(
         | (out_t[inner] != 0)
         | (out_o[inner] != 0)
     )
-    g, m = np.nonzero(keep)
+    m, g = np.nonzero(keep)
     return MonthlyFlows(
         gid=g.astype(np.int64),
         month=m.astype(np.int64),
-        queue_start=queue_start[inner][g, m],
-        inflow=inflow[inner][g, m],
-        outflow_treated=out_t[inner][g, m],
-        outflow_removed_other=out_o[inner][g, m],
-        queue_end=queue_end[inner][g, m],
+        queue_start=queue_start[inner][m, g].astype(np.int64),
+        inflow=inflow[inner][m, g].astype(np.int64),
+        outflow_treated=out_t[inner][m, g].astype(np.int64),
+        outflow_removed_other=out_o[inner][m, g].astype(np.int64),
+        queue_end=queue_end[inner][m, g].astype(np.int64),
     )
 
 
-def _stats(cell: I64, days: I64, limit: I64, sorted_days: I64, cells: int) -> tuple[I64, ...]:
-    counts = np.bincount(cell, minlength=cells).astype(np.int64)
-    has_limit = limit >= 0
-    limited = np.bincount(cell[has_limit], minlength=cells).astype(np.int64)
-    within = np.bincount(cell[has_limit & (days <= limit)], minlength=cells)
-    present, n, median = cell_quantiles(cell, sorted_days, cells, 0.5, counts)
-    _, _, p90 = cell_quantiles(cell, sorted_days, cells, 0.9, counts)
-    return present, n, limited[present], within[present].astype(np.int64), median, p90  # type: ignore[return-value]
+def _quantiles(sorted_keys: I64, span: int, counts: I64) -> tuple[I64, F64, F64]:
+    present, median = cell_quantiles(sorted_keys, span, counts, 0.5)
+    _, p90 = cell_quantiles(sorted_keys, span, counts, 0.9)
+    return present, median, p90
 
 
 def completed_by_month(
-    gid: I64,
-    month: I64,
+    gid: Ints,
+    month: Ints,
     treated: B,
-    days: I64,
-    paused: I64,
+    days: Ints,
+    paused: Ints,
     apart: B,
-    limit: I64,
+    limit: Ints,
     groups: int,
     months: int,
+    void: B | None = None,
 ) -> MonthlyCompleted:
     """Completed pathways (already filtered to the months) per group, month and outcome.
 
     ``days`` is the national wait (removal − clock start), ``paused`` the paused days before
-    removal, ``apart`` whether a PVV/MOV was recorded by removal.
+    removal, ``apart`` whether a PVV/MOV was recorded by removal, ``void`` whether the
+    guarantee is void (such pathways come with ``limit`` −1 and are counted apart).
     """
-    outcome = (~treated).astype(np.int64)
-    cell = (gid * months + month) * 2 + outcome
+    if void is None:
+        void = np.zeros(gid.size, dtype=bool)
+    # cell = (month · G + group) · 2 + outcome (0 treated, 1 removed for another reason).
+    cell = (month.astype(np.int64) * groups + gid) * 2 + ~treated
     cells = groups * months * 2
     span = int(days.max()) + 1 if days.size else 1
-    # National view: cell × (recorded) packed with the days into one key; one sort orders all.
-    national_cell = cell * 2 + apart
-    national_sorted = np.sort(national_cell * span + days)
-    parts = [(3, _stats(national_cell, days, limit, national_sorted % span, cells * 2))]
-    # Pause-adjusted view: unrecorded pathways keep their order (key cell·span + d), the
-    # recorded ones are sorted on their own and merged in.
-    adjusted = days - paused
-    nat_cell_sorted = national_sorted // span
-    standard = nat_cell_sorted % 2 == 0
-    key_std = (nat_cell_sorted[standard] // 2) * span + national_sorted[standard] % span
-    key_apt = np.sort(cell[apart] * span + adjusted[apart])
-    merged = np.sort(np.concatenate([key_std, key_apt]), kind="stable")  # two-run merge
-    parts.append((2, _stats(cell, adjusted, limit, merged % span, cells)))
-    columns: dict[str, list[npt.NDArray[np.generic]]] = {
-        k: []
-        for k in (
-            "gid",
-            "month",
-            "outcome",
-            "view_group",
-            "count",
-            "limited",
-            "within",
-            "median",
-            "p90",
+    judged = limit >= 0
+    # National view: cell × 2 + recorded, packed with the days into one key; one sort.
+    national = cell * 2 + apart
+    counts = np.bincount(national, minlength=cells * 2)
+    limited = np.bincount(national[judged], minlength=cells * 2)
+    within = np.bincount(national[judged & (days <= limit)], minlength=cells * 2)
+    voided = np.bincount(national[void], minlength=cells * 2)
+    keys = national * span + days
+    keys.sort()
+    present, median, p90 = _quantiles(keys, span, counts)
+    cell_nat, view_group = np.divmod(present, 2)
+    parts = [
+        (
+            cell_nat,
+            view_group,
+            counts[present],
+            limited[present],
+            within[present],
+            median,
+            p90,
+            voided[present],
         )
-    }
-    for kind, (present, n, limited, within, median, p90) in parts:
-        if kind == 3:  # national: the last bit is the view group (0 standard, 1 PVV/MOV)
-            present, view_group = np.divmod(present, 2)
-        else:
-            view_group = np.full(present.size, 2, dtype=np.int64)
-        g_m, out = np.divmod(present, 2)
-        g, m = np.divmod(g_m, months)
-        for name, values in (
-            ("gid", g),
-            ("month", m),
-            ("outcome", out),
-            ("view_group", view_group),
-            ("count", n),
-            ("limited", limited),
-            ("within", within),
-            ("median", median),
-            ("p90", p90),
-        ):
-            columns[name].append(values)
-    cat = {k: np.concatenate(v) for k, v in columns.items()}
-    return MonthlyCompleted(**cat)
+    ]
+    # Pause-adjusted view: the paused days subtracted, every pathway together.
+    adjusted = days - paused
+    keys = cell * span + adjusted
+    keys.sort()
+    counts = counts.reshape(cells, 2).sum(axis=1)
+    limited = limited.reshape(cells, 2).sum(axis=1)
+    voided = voided.reshape(cells, 2).sum(axis=1)
+    within = np.bincount(cell[judged & (adjusted <= limit)], minlength=cells)
+    present, median, p90 = _quantiles(keys, span, counts)
+    view_group = np.full(present.size, 2, dtype=np.int64)
+    parts.append(
+        (
+            present,
+            view_group,
+            counts[present],
+            limited[present],
+            within[present],
+            median,
+            p90,
+            voided[present],
+        )
+    )
+    columns = [np.concatenate([part[i] for part in parts]) for i in range(8)]
+    m_g, outcome = np.divmod(columns[0], 2)
+    m, g = np.divmod(m_g, groups)
+    return MonthlyCompleted(
+        gid=g.astype(np.int64),
+        month=m.astype(np.int64),
+        outcome=outcome.astype(np.int64),
+        view_group=columns[1].astype(np.int64),
+        count=columns[2].astype(np.int64),
+        limited=columns[3].astype(np.int64),
+        within=columns[4].astype(np.int64),
+        median=columns[5].astype(np.float64),
+        p90=columns[6].astype(np.float64),
+        void=columns[7].astype(np.int64),
+    )

@@ -5,6 +5,12 @@ compiles the same on DuckDB, PostgreSQL and Spark. Days are counted as in
 :func:`vardkoll.domain.days_waited`: calendar days, the clock-start day is day 0, and a pause
 ``start … end − 1`` removes the paused days inside ``clock_start … d − 1``.
 
+A pathway whose guarantee is void (``guarantee_void``: the patient declined the other
+provider offered after a breach, DOMAIN.md §1.4) is still counted as waiting and completed,
+but never judged against the limit: it is counted apart in ``*_guarantee_void_count``. The
+analytics store records *whether* the guarantee is void, not since when, so a voided pathway
+is counted apart at every date of a series.
+
 Which pathways are *reported apart* in the national view is read from ``pauses``: a pathway
 belongs to the PVV/MOV group from the day its first pause starts, so a historical month end is
 judged by what was recorded by then (the ``has_pvv``/``has_mov`` flags describe only today).
@@ -24,6 +30,8 @@ __all__ = [
     "FAR_DAY",
     "IndicatorTables",
     "epoch_day",
+    "on_units_at",
+    "pathway_facts",
     "pause_pieces",
     "paused_days_before",
     "prepared_pathways",
@@ -57,6 +65,9 @@ PATHWAY_COLUMNS = (
     "removal_reason",
 )
 PAUSE_COLUMNS = ("pathway_key", "reason", "start_date", "end_date")
+UNIT_COLUMNS = ("pathway_key", "unit_id", "valid_from", "valid_to")
+UNIT_DIMENSIONS = frozenset({"unit_id", "provider_id"})
+"""The dimensions a transfer between units changes."""
 
 
 def epoch_day(day: dt.date) -> int:
@@ -70,21 +81,26 @@ def epoch_day(day: dt.date) -> int:
 
 @dataclass(frozen=True)
 class IndicatorTables:
-    """The two analytics-store tables the waiting-time indicators read, on any Ibis backend.
+    """The analytics-store tables the waiting-time indicators read, on any Ibis backend.
 
     ``backend`` is the Ibis connection's name (``duckdb``, ``postgres``, ``pyspark``); results
-    do not depend on it.
+    do not depend on it. ``pathway_units`` (optional) says which unit was responsible when;
+    without it a pathway stays on ``pathways.unit_id`` for its whole history.
     """
 
     pathways: ir.Table
     pauses: ir.Table
     backend: str = "duckdb"
+    pathway_units: ir.Table | None = None
 
     def __post_init__(self) -> None:
-        for name, table, wanted in (
+        tables = [
             ("pathways", self.pathways, PATHWAY_COLUMNS),
             ("pauses", self.pauses, PAUSE_COLUMNS),
-        ):
+        ]
+        if self.pathway_units is not None:
+            tables.append(("pathway_units", self.pathway_units, UNIT_COLUMNS))
+        for name, table, wanted in tables:
             missing = [c for c in wanted if c not in table.columns]
             if missing:
                 raise InputError(
@@ -117,20 +133,11 @@ def _age_band(age: ir.IntegerValue) -> ir.StringValue:
     return ibis.cases(*branches, else_=ibis.literal("unknown"))
 
 
-def prepared_pathways(tables: IndicatorTables, rule_set: str = "se-national") -> ir.Table:
-    """One row per pathway with the dimensions and the integer facts the indicators need.
-
-    Columns: ``pathway_key``, the dimensions of :data:`DIMENSIONS`, ``clock_start`` and ``s``
-    (clock start, date and epoch day), ``r`` (removal, epoch day, NULL while waiting),
-    ``removed_on`` (date), ``treated``, ``limit_days`` (NULL without a limit) and ``fp`` (first
-    pause start, NULL without pause).
-    """
+def pathway_facts(tables: IndicatorTables, rule_set: str = "se-national") -> ir.Table:
+    """:func:`prepared_pathways` without ``fp``: read from ``pathways`` alone, no join."""
     p = tables.pathways
-    first_pause = tables.pauses.group_by("pathway_key").aggregate(
-        fp=tables.pauses.start_date.epoch_days().min()
-    )
     s = p.clock_start.epoch_days()
-    base = p.select(
+    return p.select(
         pathway_key=p.pathway_key,
         region_code=p.region_code,
         provider_id=p.provider_id,
@@ -146,7 +153,27 @@ def prepared_pathways(tables: IndicatorTables, rule_set: str = "se-national") ->
         removed_on=p.removed_on,
         treated=(p.removal_reason == "treated").fill_null(False),
         limit_days=_limit_expr(p.entry_type, s, rule_set),
+        void=(
+            p.guarantee_void.fill_null(False)
+            if "guarantee_void" in p.columns
+            else ibis.literal(False)
+        ),
     )
+
+
+def prepared_pathways(tables: IndicatorTables, rule_set: str = "se-national") -> ir.Table:
+    """One row per pathway with the dimensions and the integer facts the indicators need.
+
+    Columns: ``pathway_key``, the dimensions of :data:`DIMENSIONS`, ``clock_start`` and ``s``
+    (clock start, date and epoch day), ``r`` (removal, epoch day, NULL while waiting),
+    ``removed_on`` (date), ``treated``, ``limit_days`` (NULL without a limit), ``void`` (the
+    guarantee is void: a declined redress offer, DOMAIN.md §1.4) and ``fp`` (first pause
+    start, NULL without pause).
+    """
+    first_pause = tables.pauses.group_by("pathway_key").aggregate(
+        fp=tables.pauses.start_date.epoch_days().min()
+    )
+    base = pathway_facts(tables, rule_set)
     joined = base.left_join(first_pause, "pathway_key")
     return joined.select(*base.columns, fp=joined.fp.cast("int64"))
 
@@ -178,3 +205,45 @@ def pause_pieces(tables: IndicatorTables) -> ir.Table:
 def paused_days_before(pieces: ir.Table, day: int | ir.IntegerValue) -> ir.IntegerValue:
     """Paused days inside ``… day − 1`` of one piece (sum it per pathway)."""
     return ibis.greatest(ibis.least(pieces.pe, day) - pieces.ps, 0)
+
+
+def on_units_at(tables: IndicatorTables, rows: ir.Table, day: int) -> ir.Table:
+    """``rows`` (with the columns of :func:`prepared_pathways`) with ``unit_id`` and
+    ``provider_id`` of the unit responsible on epoch day ``day``, from ``pathway_units``.
+
+    A unit is responsible from its ``valid_from`` until the next unit's; the first unit also
+    covers the days before its ``valid_from``. A segment of no length (``valid_to`` =
+    ``valid_from``: moved on and off the same day) never holds the pathway. The provider is
+    the one ``pathways`` records for that unit; a pathway without ``pathway_units`` rows keeps
+    ``pathways.unit_id`` and its own provider.
+    """
+    pu = tables.pathway_units
+    if pu is None:
+        return rows
+    start = pu.valid_from.epoch_days().cast("int64")
+    end = pu.valid_to.epoch_days().cast("int64")
+    segments = pu.filter(end.isnull() | (end > start)).select(
+        "pathway_key", seg_unit=pu.unit_id, vf=start
+    )
+    # The latest segment begun by ``day``, else the first: one rank per pathway.
+    rank = ibis.ifelse(segments.vf <= day, segments.vf + 2 * FAR_DAY, -segments.vf)
+    window = ibis.window(
+        group_by="pathway_key", order_by=[ibis.desc(rank), ibis.desc(segments.seg_unit)]
+    )
+    ranked = segments.mutate(n=ibis.row_number().over(window))
+    current = ranked.filter(ranked.n == 0).select("pathway_key", "seg_unit")
+    providers = tables.pathways.group_by(seg_unit=tables.pathways.unit_id).aggregate(
+        seg_provider=tables.pathways.provider_id.max()
+    )
+    current = current.left_join(providers, "seg_unit").select(
+        "pathway_key", "seg_unit", "seg_provider"
+    )
+    joined = rows.left_join(current, "pathway_key")
+    moved = joined.seg_unit.notnull()
+    replaced = {
+        "unit_id": ibis.ifelse(moved, joined.seg_unit, joined.unit_id),
+        "provider_id": ibis.ifelse(
+            moved, joined.seg_provider.fill_null(joined.provider_id), joined.provider_id
+        ),
+    }
+    return joined.select(**{c: replaced.get(c, joined[c]) for c in rows.columns})

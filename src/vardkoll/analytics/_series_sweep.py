@@ -1,13 +1,17 @@
 """The ``sweep`` method of the standard series: one pull from the backend, then NumPy.
 
-The backend (DuckDB, PostgreSQL or Spark, through Ibis) prepares one row per pathway — the
-cut's values, clock start, removal, first pause, limit, outcome — and the disjoint paused
-pieces. Everything else is array work: a dense group id per row, then the three kernels.
+The backend (DuckDB, PostgreSQL or Spark, through Ibis) prepares one row per pathway: a
+group id for the cut's values, clock start, removal, first pause, limit, outcome as 32-bit
+integers, and the pathway's pauses packed into a list. Everything else is array work: the
+disjoint paused pieces, then the three kernels. On DuckDB the group id comes from a 64-bit
+hash of the cut's values joined to the (small) table of distinct groups, so no text column
+of ten million rows ever leaves the database.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,16 +26,10 @@ import pyarrow.compute as pc
 from vardkoll.analytics._flows import month_index
 from vardkoll.analytics._indicators import to_arrow
 from vardkoll.analytics._monthly import completed_by_month, flows_by_month
-from vardkoll.analytics._prepare import (
-    FAR_DAY,
-    IndicatorTables,
-    epoch_day,
-    pause_pieces,
-    prepared_pathways,
-)
-from vardkoll.analytics._sweep import VIEW_GROUPS, SweepInput, sweep_month_ends
+from vardkoll.analytics._prepare import FAR_DAY, IndicatorTables, epoch_day, pathway_facts
+from vardkoll.analytics._sweep import VIEW_GROUPS, MonthPosition, SweepInput, sweep_month_ends
 
-__all__ = ["sweep_series"]
+__all__ = ["disjoint_pieces", "sweep_series"]
 
 I64 = npt.NDArray[np.int64]
 _VIEWS = [v for v, _ in VIEW_GROUPS]
@@ -43,66 +41,128 @@ _VIEW_GROUP_RANK = np.array([1, 0, 2], dtype=np.int64)
 _OUTCOME_RANK = np.array([1, 0], dtype=np.int64)
 
 
-def _grouped(rows: ir.Table, by: Sequence[str]) -> tuple[ir.Table, ir.Table]:
+_PACK = 1 << 21
+"""A pause travels as one integer ``start × 2²¹ + end`` (epoch days stay below 2²¹ until the
+year 7711), so its two ends cannot be paired up wrongly by an unordered aggregate."""
+
+
+def _rows(
+    tables: IndicatorTables, first: int, last: int, by: Sequence[str], rule_set: str
+) -> ir.Table:
+    """One row per pathway on the list at some time in ``first … last`` (started by ``last``,
+    not removed before ``first``): the cut's values, the integer facts and ``pz``, the
+    pathway's pauses packed (NULL without pause). A pathway removed before ``first`` counts
+    in no month of the series."""
+    facts = pathway_facts(tables, rule_set)
+    pa_ = tables.pauses
+    start = pa_.start_date.epoch_days().cast("int64")
+    end = pa_.end_date.epoch_days().cast("int64").fill_null(FAR_DAY)
+    pauses = pa_.group_by("pathway_key").aggregate(
+        fp=start.min(), pz=(start * _PACK + end).collect()
+    )
+    rows = facts.filter(facts.s <= last, facts.r.isnull() | (facts.r >= first))
+    joined = rows.left_join(pauses, "pathway_key")
+    return joined.select(
+        *(joined[k] for k in by),
+        s=joined.s.cast("int32"),
+        r=joined.r.fill_null(FAR_DAY).cast("int32"),
+        fp=joined.fp.fill_null(FAR_DAY).cast("int32"),
+        # A void guarantee is judged against no limit; it is counted apart.
+        limit_days=ibis.ifelse(joined.void, -1, joined.limit_days.fill_null(-1)).cast("int32"),
+        treated=joined.treated,
+        void=joined.void,
+        pz=joined.pz,
+    )
+
+
+def _grouped(rows: ir.Table, by: Sequence[str]) -> tuple[pa.Table, pa.Table]:
     """``rows`` with a group id ``gid`` for the cut instead of the cut's values, and the
     groups (``gid`` and values). Computed in the backend, so only integers travel."""
     if not by:
-        return rows.mutate(gid=ibis.literal(0, "int64")), ibis.memtable({"gid": [0]})
+        return to_arrow(rows.mutate(gid=ibis.literal(0, "int32"))), pa.table({"gid": [0]})
     groups = rows.select(*by).distinct()
     order = [ibis.asc(groups[k], nulls_first=True) for k in by]
-    groups = groups.mutate(gid=ibis.row_number().over(order_by=order).cast("int64"))
+    groups = groups.mutate(gid=(ibis.row_number().over(order_by=order)).cast("int32"))
     joined = rows.join(groups, [rows[k].identical_to(groups[k]) for k in by])
     keep = [c for c in rows.columns if c not in by]
-    return joined.select(*(rows[c] for c in keep), joined.gid), groups
+    return to_arrow(joined.select(*(rows[c] for c in keep), joined.gid)), to_arrow(groups)
 
 
-def _hashed_groups(rows: ir.Table, by: Sequence[str]) -> tuple[pa.Table, I64, pa.Table]:
-    """DuckDB only: a 64-bit hash of the cut's values per row instead of a join.
+def _hashed_groups(
+    rows: ir.Table, dims: ir.Table, by: Sequence[str]
+) -> tuple[pa.Table, pa.Table] | None:
+    """DuckDB only: the group id by a 64-bit hash of the cut's values, joined on integers.
 
     Hashing is far cheaper than joining ten million rows on text keys. The groups' own table
     checks that no two distinct groups share a hash (probability about G² / 2⁶⁵); if they
-    ever do, the exact join is used instead.
+    ever do, this returns None and the caller uses the exact join.
     """
     con = ibis.get_backend(rows)
     keys = ", ".join(f'"{k}"' for k in by)
-    rows_sql = ibis.to_sql(rows, dialect="duckdb")
-    others = ", ".join(f'"{c}"' for c in rows.columns if c not in by)
-    table = con.con.sql(f"SELECT hash({keys}) AS gh, {others} FROM ({rows_sql})").to_arrow_table()
+    dims_sql = ibis.to_sql(dims, dialect="duckdb")
     groups = con.con.sql(
-        f"SELECT hash({keys}) AS gh, {keys} FROM ({rows_sql}) GROUP BY ALL"
+        f"SELECT hash({keys}) AS gh, {keys} FROM ({dims_sql}) GROUP BY ALL"
     ).to_arrow_table()
-    hashes = np.asarray(groups.column("gh").to_numpy(), dtype=np.uint64)
-    if np.unique(hashes).size != hashes.size:  # a collision: fall back to the exact join
-        grouped, groups_expr = _grouped(rows, by)
-        exact = to_arrow(grouped)
-        return exact, _ints(exact.column("gid"), 0), to_arrow(groups_expr)
-    index = pd.Index(hashes)
-    gid = np.asarray(
-        index.get_indexer(pd.Index(np.asarray(table.column("gh").to_numpy(), dtype=np.uint64))),
-        dtype=np.int64,
-    )
-    groups = groups.drop_columns(["gh"]).append_column(
-        "gid", pa.array(np.arange(groups.num_rows, dtype=np.int64))
-    )
-    return table, gid, groups
+    hashes = groups.column("gh")
+    if pc.count_distinct(hashes).as_py() != groups.num_rows:
+        return None
+    ids = pa.table({"gh": hashes, "gid": pa.array(np.arange(groups.num_rows, dtype=np.int32))})
+    name = f"vk_sweep_groups_{uuid.uuid4().hex}"
+    others = ", ".join(f't."{c}"' for c in rows.columns if c not in by)
+    rows_sql = ibis.to_sql(rows, dialect="duckdb")
+    con.con.register(name, ids)
+    try:
+        table = con.con.sql(
+            f"SELECT g.gid, {others} FROM ({rows_sql}) t JOIN {name} g ON g.gh = hash("
+            + ", ".join(f't."{k}"' for k in by)
+            + ")"
+        ).to_arrow_table()
+    finally:
+        con.con.unregister(name)
+    return table, groups.drop_columns(["gh"]).append_column("gid", ids.column("gid"))
+
+
+def disjoint_pieces(
+    row: npt.NDArray[np.int64],
+    start: npt.NDArray[np.int64],
+    end: npt.NDArray[np.int64],
+    clock_start: npt.NDArray[np.signedinteger[Any]],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Each row's pauses as disjoint pieces ``[start, end)`` from its clock start on.
+
+    The same rule as :func:`._prepare.pause_pieces`: sorted by start, each pause keeps only
+    the part after the latest end of the pauses before it, and nothing before the clock.
+    """
+    order = np.lexsort([end, start, row])
+    row, start, end = row[order], start[order], end[order]
+    # Running maximum of the ends within each row: rows are offset so they never mix.
+    running = np.maximum.accumulate(row * _PACK + end)
+    before = np.empty_like(running)
+    before[:1] = -1
+    before[1:] = running[:-1] - row[1:] * _PACK  # negative where a new row begins
+    piece_start = np.maximum(np.maximum(start, clock_start[row]), before)
+    keep = end > piece_start
+    return row[keep], piece_start[keep], end[keep]
 
 
 class _Frame:
     """Builds an output frame in canonical row order from group ids and integer sort keys.
 
-    The cut's values are ranked once per group (Arrow sort, nulls first, as :func:`finish`
-    sorts); rows are then ordered by integer keys only. Text columns come out as pandas
-    categoricals built from codes, so no string is materialised per row.
+    The groups are ranked once (Arrow sort, nulls first, as :func:`finish` sorts) and the
+    rows' group ids replaced by the ranks, so rows are then ordered by one integer key. Text
+    columns come out as pandas categoricals built from codes: no string is made per row.
     """
 
     def __init__(self, groups: pa.Table, by: Sequence[str]) -> None:
         self.by = list(by)
         groups = groups.sort_by("gid")
         n = groups.num_rows
-        self.rank = np.zeros(n, dtype=np.int64)
+        self.size = n
+        self.rank = np.arange(n, dtype=np.int32)
         if self.by:
             order = pc.sort_indices(groups, sort_keys=[(k, "ascending", "at_start") for k in by])
-            self.rank[np.asarray(order)] = np.arange(n)
+            self.rank[np.asarray(order)] = np.arange(n, dtype=np.int32)
+            groups = groups.take(order)
         self.columns: dict[str, tuple[I64, Any]] = {}
         for k in self.by:
             column = groups.column(k).combine_chunks()
@@ -113,8 +173,12 @@ class _Frame:
             else:
                 self.columns[k] = (np.arange(n, dtype=np.int64), column.to_pandas())
 
-    def build(self, gid: I64, keys_after: list[I64], month: I64) -> tuple[pd.DataFrame, I64]:
-        order = np.lexsort([*reversed(keys_after), self.rank[gid], month])
+    def build(self, gid: I64, month: I64, after: I64, kinds: int) -> tuple[pd.DataFrame, I64]:
+        """Rows ordered by (month, group, ``after``), ``after`` in ``0 … kinds − 1``; ``gid``
+        already holds ranks. The kernels emit runs in this order, which a stable sort merges
+        in linear time."""
+        key = (month.astype(np.int64) * self.size + gid) * kinds + after
+        order = np.argsort(key, kind="stable")
         g = gid[order]
         frame = pd.DataFrame(index=pd.RangeIndex(order.size))
         for k, (codes, values) in self.columns.items():
@@ -145,12 +209,17 @@ def _assign(frame: pd.DataFrame, columns: dict[str, Any]) -> None:
         frame[name] = values
 
 
-def _ints(column: pa.ChunkedArray, null: int) -> I64:
-    return np.asarray(column.fill_null(null).to_numpy(), dtype=np.int64)
+def _column(table: pa.Table, name: str, dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """A NULL-free column as NumPy, without a copy when the types already agree."""
+    return np.asarray(table.column(name).to_numpy(), dtype=dtype)
 
 
-def _months_since_1970(days: I64) -> I64:
-    return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+def _pauses(table: pa.Table) -> tuple[I64, I64, I64]:
+    """The packed pause lists as (row, start, end), one entry per pause."""
+    lists = table.column("pz").combine_chunks()
+    row = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.int64)
+    packed = np.asarray(pc.list_flatten(lists).to_numpy(), dtype=np.int64)
+    return row, packed // _PACK, packed % _PACK
 
 
 def _share(within: I64, limited: I64) -> npt.NDArray[np.float64]:
@@ -166,67 +235,42 @@ def sweep_series(
     tables: IndicatorTables, ends: Sequence[dt.date], by: Sequence[str], rule_set: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """``(waiting, completed, flows)`` frames for the month ends ``ends`` (before finishing)."""
-    prep = prepared_pathways(tables, rule_set)
-    last = epoch_day(ends[-1])
-    rows = prep.filter(prep.s <= last)
-    rows = rows.select(
-        *by,
-        paused_key=ibis.ifelse(rows.fp.notnull(), rows.pathway_key, ibis.null("string")),
-        s=rows.s,
-        r=rows.r.fill_null(FAR_DAY),
-        fp=rows.fp.fill_null(FAR_DAY),
-        limit_days=rows.limit_days.fill_null(-1),
-        treated=rows.treated,
-    )
+    first, last = epoch_day(ends[0].replace(day=1)), epoch_day(ends[-1])
+    rows = _rows(tables, first, last, by, rule_set)
+    pulled = None
     if tables.backend == "duckdb" and by:
-        table, gid, groups = _hashed_groups(rows, by)
-    else:
-        grouped, groups_expr = _grouped(rows, by)
-        table = to_arrow(grouped)
-        groups = to_arrow(groups_expr)
-        gid = _ints(table.column("gid"), 0)
-    pieces = to_arrow(pause_pieces(tables))
-    keyed = np.flatnonzero(table.column("paused_key").is_valid().to_numpy(zero_copy_only=False))
-    keys = table.column("paused_key").take(pa.array(keyed)).combine_chunks()
-    where = pc.index_in(pieces.column("pathway_key"), value_set=keys)
-    found = where.is_valid().to_numpy(zero_copy_only=False)
-    piece_row = keyed[np.asarray(where.fill_null(0).to_numpy(), dtype=np.int64)][found]
-    piece_start = _ints(pieces.column("ps"), 0)[found]
-    piece_end = _ints(pieces.column("pe"), FAR_DAY)[found]
-    s = _ints(table.column("s"), 0)
-    r = _ints(table.column("r"), FAR_DAY)
-    fp = _ints(table.column("fp"), FAR_DAY)
-    limit = _ints(table.column("limit_days"), -1)
-    treated = np.asarray(table.column("treated").to_numpy(zero_copy_only=False), dtype=bool)
+        facts = pathway_facts(tables, rule_set)
+        on_list = facts.filter(facts.s <= last, facts.r.isnull() | (facts.r >= first))
+        pulled = _hashed_groups(rows, on_list.select(*by), by)
+    table, groups = pulled if pulled is not None else _grouped(rows, by)
+    gid = _column(table, "gid", np.int32)
+    s = _column(table, "s", np.int32)
+    r = _column(table, "r", np.int32)
+    fp = _column(table, "fp", np.int32)
+    limit = _column(table, "limit_days", np.int32)
+    treated = _column(table, "treated", np.bool_)
+    void = _column(table, "void", np.bool_)
+    piece_row, piece_start, piece_end = disjoint_pieces(*_pauses(table), s)
+    del table
     n_groups = groups.num_rows
     frames = _Frame(groups, by)
+    gid = frames.rank[gid]
 
     # Month-end states.
-    data = SweepInput(gid, s, r, fp, limit, piece_row, piece_start, piece_end, n_groups)
-    res = sweep_month_ends(data, np.array([epoch_day(d) for d in ends], dtype=np.int64))
-    waiting, o = frames.build(res.gid, [_VIEW_GROUP_RANK[res.view_group]], res.month)
-    _assign(
-        waiting,
-        {
-            "on": _dates(list(ends), res.month[o]),
-            "view": _labels(_VIEWS, res.view_group[o]),
-            "wait_group": _labels(_GROUPS, res.view_group[o]),
-            "waiting_count": res.count[o],
-            "waiting_within_limit_share": _share(res.within[o], res.limited[o]),
-            "waiting_beyond_limit_count": _beyond(res.within[o], res.limited[o]),
-            "waiting_median_days": res.median[o],
-            "waiting_p90_days": res.p90[o],
-        },
-    )
+    data = SweepInput(gid, s, r, fp, limit, piece_row, piece_start, piece_end, n_groups, void)
+    month_ends = np.array([epoch_day(d) for d in ends], dtype=np.int64)
+    res = sweep_month_ends(data, month_ends)
+    del data
 
-    # Flows: start and removal events, bucketed by calendar month.
+    # Flows: start and removal events, bucketed by calendar month: −1 before the first
+    # month, ``months`` after the last (or never).
     months = len(ends)
-    base = month_index(ends[0]) - 1970 * 12
-    s_bucket = np.maximum(_months_since_1970(s) - base, -1)
-    r_bucket = np.where(r >= FAR_DAY, months, np.maximum(_months_since_1970(r) - base, -1))
-    r_bucket = np.minimum(r_bucket, months)
+    position = MonthPosition(np.array([epoch_day(d) for d in ends], dtype=np.int64))
+    first_day = epoch_day(ends[0].replace(day=1))
+    s_bucket = np.where(s < first_day, -1, position.left(s)).astype(np.int32)
+    r_bucket = np.where(r < first_day, -1, position.left(r)).astype(np.int32)
     fl = flows_by_month(gid, s_bucket, r_bucket, treated, n_groups, months)
-    flows, o = frames.build(fl.gid, [], fl.month)
+    flows, o = frames.build(fl.gid, fl.month, np.zeros(fl.gid.size, np.int64), 1)
     outflow = fl.outflow_treated[o] + fl.outflow_removed_other[o]
     _assign(
         flows,
@@ -244,23 +288,28 @@ def sweep_series(
 
     # Completed in each month: waits up to the removal day, paused days before it.
     done = np.flatnonzero((r_bucket >= 0) & (r_bucket < months))
-    paused = np.zeros(s.size, dtype=np.int64)
+    paused = np.zeros(done.size, dtype=np.int64)
     if piece_row.size:
-        overlap = np.clip(np.minimum(piece_end, r[piece_row]) - piece_start, 0, None)
-        paused = np.bincount(piece_row, weights=overlap, minlength=s.size).astype(np.int64)
+        where = np.searchsorted(done, piece_row)
+        hit = done[np.minimum(where, done.size - 1)] == piece_row if done.size else where < 0
+        overlap = np.minimum(piece_end[hit], r[piece_row[hit]]) - piece_start[hit]
+        paused = np.bincount(
+            where[hit], weights=np.maximum(overlap, 0), minlength=done.size
+        ).astype(np.int64)
     cm = completed_by_month(
         gid[done],
         r_bucket[done],
         treated[done],
-        (r - s)[done],
-        paused[done],
+        r[done] - s[done],
+        paused,
         fp[done] <= r[done],
         limit[done],
         n_groups,
         months,
+        void[done],
     )
     completed, o = frames.build(
-        cm.gid, [_OUTCOME_RANK[cm.outcome], _VIEW_GROUP_RANK[cm.view_group]], cm.month
+        cm.gid, cm.month, _OUTCOME_RANK[cm.outcome] * 3 + _VIEW_GROUP_RANK[cm.view_group], 6
     )
     _assign(
         completed,
@@ -272,8 +321,24 @@ def sweep_series(
             "completed_count": cm.count[o],
             "completed_within_limit_share": _share(cm.within[o], cm.limited[o]),
             "completed_beyond_limit_count": _beyond(cm.within[o], cm.limited[o]),
+            "completed_guarantee_void_count": cm.void[o],
             "completed_median_days": cm.median[o],
             "completed_p90_days": cm.p90[o],
+        },
+    )
+    waiting, o = frames.build(res.gid, res.month, _VIEW_GROUP_RANK[res.view_group], 3)
+    _assign(
+        waiting,
+        {
+            "on": _dates(list(ends), res.month[o]),
+            "view": _labels(_VIEWS, res.view_group[o]),
+            "wait_group": _labels(_GROUPS, res.view_group[o]),
+            "waiting_count": res.count[o],
+            "waiting_within_limit_share": _share(res.within[o], res.limited[o]),
+            "waiting_beyond_limit_count": _beyond(res.within[o], res.limited[o]),
+            "waiting_guarantee_void_count": res.void[o],
+            "waiting_median_days": res.median[o],
+            "waiting_p90_days": res.p90[o],
         },
     )
     return waiting, completed, flows

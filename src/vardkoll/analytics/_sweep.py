@@ -1,21 +1,23 @@
-"""Month-end waiting states for many groups at once, exactly, in a few vectorised passes.
+"""Month-end waiting states for many groups at once, exactly, without a loop over months.
 
 The obvious query joins every pathway to every month end it waited through and lets the
 database compute a percentile per (group, month) from those rows, which means hashing and
-sorting tens of millions of rows by text keys. This kernel instead:
+sorting tens of millions of rows by text keys. This kernel works on integers only:
 
-1. sorts the pathways once by (group, clock start descending) — one packed integer key;
-2. finds, per pathway, the first and last month end it waited through and the first with a
-   pause recorded (binary searches), as byte-wide month indices;
-3. for each month end, takes the waiting pathways — standard first, then those with a pause
-   recorded — with a few byte-wide comparisons, which keeps the order of step 1.
-
-Because days waited at month end m is ``m − clock_start``, every (month, wait group, group)
-cell is then a contiguous run of pairs already in ascending order of days waited: counts are
-bincounts and the order statistics behind an exact percentile are read off by position, for
-all cells at once. The pause-adjusted view subtracts paused days, which reorders only the
-pairs with a pause recorded (a minority): those are sorted on their own and merged into the
-sorted rest (a two-run merge, linear time).
+1. Per pathway, the month ends it waited through form one run ``first … last`` (found with a
+   day → month-end lookup table, not a search per pathway). The run splits at the first month
+   end with a PVV/MOV recorded into a *standard* and a *reported apart* interval.
+2. **Counts from events.** Waiting, with a limit, and within the limit per (month end, wait
+   group, group) are interval-coverage counts: +1 where an interval starts, −1 after it
+   ends, a cumulative sum along the months. Within the limit is itself an interval: days
+   waited at month end m are ``m − clock_start``, so a pathway is within while
+   ``m ≤ clock_start + limit``.
+3. **Exact percentiles from sorted composite keys.** Each (pathway, month end) pair becomes
+   one 64-bit key ``cell × span + days``, cell = (month, wait group, group); one sort orders
+   every cell's waits at once, and the order statistics behind a percentile are read off by
+   position (cell sizes from step 2). The pause-adjusted view builds a second set of keys,
+   subtracting the paused days before the month end from the (few) pairs reported apart —
+   a pathway has no paused day before its first recorded pause.
 
 Percentiles are exact: linear interpolation between the order statistics at ``p·(n − 1)``, as
 ``quantile_cont`` in DuckDB, ``percentile_cont`` in PostgreSQL, ``percentile`` in Spark and
@@ -25,14 +27,23 @@ Percentiles are exact: linear interpolation between the order statistics at ``p�
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["VIEW_GROUPS", "SweepInput", "SweepResult", "cell_quantiles", "sweep_month_ends"]
+__all__ = [
+    "VIEW_GROUPS",
+    "MonthPosition",
+    "SweepInput",
+    "SweepResult",
+    "cell_quantiles",
+    "sweep_month_ends",
+]
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.signedinteger[Any]]
 
 VIEW_GROUPS: tuple[tuple[str, str], ...] = (
     ("national", "standard"),
@@ -43,18 +54,21 @@ VIEW_GROUPS: tuple[tuple[str, str], ...] = (
 
 @dataclass(frozen=True)
 class SweepInput:
-    """One row per pathway (epoch days; ``FAR`` for never; ``limit`` −1 for none), and the
-    disjoint paused pieces ``[piece_start, piece_end)`` of row ``piece_row``."""
+    """One row per pathway (epoch days; ``FAR`` for never; ``limit`` −1 for none, which is
+    also how a void guarantee comes in, flagged in ``void``), and the disjoint paused pieces
+    ``[piece_start, piece_end)`` of row ``piece_row``. Any signed integer width; int32 halves
+    the memory traffic."""
 
-    gid: I64
-    s: I64
-    r: I64
-    fp: I64
-    limit: I64
-    piece_row: I64
-    piece_start: I64
-    piece_end: I64
+    gid: Ints
+    s: Ints
+    r: Ints
+    fp: Ints
+    limit: Ints
+    piece_row: Ints
+    piece_start: Ints
+    piece_end: Ints
     groups: int
+    void: npt.NDArray[np.bool_] | None = None
 
 
 @dataclass(frozen=True)
@@ -69,47 +83,84 @@ class SweepResult:
     within: I64
     median: F64
     p90: F64
+    void: I64
+
+
+class MonthPosition:
+    """``numpy.searchsorted(ends, days)`` for many days at once, by a lookup table.
+
+    Days before the first month end all answer 0 and days after the last all answer
+    ``len(ends)``, so clipping to one day either side keeps every answer exact and the table
+    small (one entry per day of the series).
+    """
+
+    def __init__(self, ends: I64) -> None:
+        self.low, self.high = int(ends[0]) - 1, int(ends[-1]) + 1
+        days = np.arange(self.low, self.high + 1, dtype=np.int64)
+        dtype = np.int16 if ends.size < (1 << 15) - 2 else np.int32
+        self._left = np.searchsorted(ends, days, side="left").astype(dtype)
+        self._right = np.searchsorted(ends, days, side="right").astype(dtype)
+
+    def left(self, days: Ints) -> npt.NDArray[Any]:
+        """Index of the first month end on or after each day."""
+        return self._left[np.clip(days, self.low, self.high) - self.low]
+
+    def right(self, days: Ints) -> npt.NDArray[Any]:
+        """Index of the first month end after each day."""
+        return self._right[np.clip(days, self.low, self.high) - self.low]
 
 
 def cell_quantiles(
-    cell: I64, sorted_values: I64, cells: int, p: float, counts: I64 | None = None
-) -> tuple[I64, I64, F64]:
-    """Present cells, their sizes and the p-quantile of each, for values sorted by cell.
+    sorted_keys: I64, span: int, counts: I64, p: float, lag: I64 | None = None
+) -> tuple[I64, F64]:
+    """Present cells and the p-quantile of each, from keys ``cell × span + value`` sorted.
 
-    ``cell`` must be non-decreasing along ``sorted_values`` (each cell a contiguous run in
-    ascending order).
+    ``counts`` holds every cell's size in cell order (so cell c's values are the run of
+    ``sorted_keys`` after the first ``counts[:c].sum()``). With ``lag``, a cell's values are
+    ``value − lag[cell]``.
     """
-    if counts is None:
-        counts = np.bincount(cell, minlength=cells).astype(np.int64)
     present = np.flatnonzero(counts)
     n = counts[present]
     starts = (np.cumsum(counts) - counts)[present]
     h = p * (n - 1).astype(np.float64)
     lo = np.floor(h).astype(np.int64)
     hi = np.minimum(lo + 1, n - 1)
-    x_lo = sorted_values[starts + lo].astype(np.float64)
-    x_hi = sorted_values[starts + hi].astype(np.float64)
-    return present, n, np.asarray(x_lo + (h - lo) * (x_hi - x_lo), dtype=np.float64)
+    base = present.astype(np.int64) * span
+    if lag is not None:
+        base += lag[present]
+    x_lo = (sorted_keys[starts + lo] - base).astype(np.float64)
+    x_hi = (sorted_keys[starts + hi] - base).astype(np.float64)
+    return present, np.asarray(x_lo + (h - lo) * (x_hi - x_lo), dtype=np.float64)
 
 
-def _counts(
-    cell: I64, days: npt.NDArray[np.integer], limit: npt.NDArray[np.integer], cells: int
-) -> tuple[I64, I64, I64]:
-    """Size, pathways with a limit, and pathways within it, per cell (any order)."""
-    # Compress-then-count: several times faster than bincount with boolean weights.
-    counts = np.bincount(cell, minlength=cells).astype(np.int64)
-    has_limit = limit >= 0
-    limited = np.bincount(cell[has_limit], minlength=cells).astype(np.int64)
-    within = np.bincount(cell[has_limit & (days <= limit)], minlength=cells)
-    return counts, limited, within.astype(np.int64)
+def _covering(lo: Ints, hi: Ints, cell: Ints, months: int, cells: int) -> I64:
+    """How many intervals ``lo … hi`` (month indices, inclusive) cover each month, per cell:
+    an array (months, cells). An empty interval must have ``hi = lo − 1``: its +1 and −1
+    then land on the same place and cancel."""
+    size = (months + 1) * cells
+    starts = np.bincount(lo.astype(np.int64) * cells + cell, minlength=size)
+    stops = np.bincount((hi.astype(np.int64) + 1) * cells + cell, minlength=size)
+    return np.cumsum((starts - stops).reshape(months + 1, cells), axis=0)[:months]
 
 
-def _summarise(
-    counts: I64, limited: I64, within: I64, sorted_values: I64
-) -> tuple[I64, I64, I64, I64, F64, F64]:
-    present, n, median = cell_quantiles(np.empty(0, np.int64), sorted_values, 0, 0.5, counts)
-    _, _, p90 = cell_quantiles(np.empty(0, np.int64), sorted_values, 0, 0.9, counts)
-    return present, n, limited[present], within[present], median, p90
+def _paused_before(data: SweepInput, rows: Ints, on: I64) -> I64:
+    """Paused days before ``on[j]`` of pathway ``rows[j]``, for each j (pieces are disjoint)."""
+    if not rows.size or not data.piece_row.size:
+        return np.zeros(rows.size, dtype=np.int64)
+    order = np.argsort(data.piece_row, kind="stable")
+    piece_row = data.piece_row[order]
+    lo = np.searchsorted(piece_row, rows, side="left")
+    count = np.searchsorted(piece_row, rows, side="right") - lo
+    owner = np.repeat(np.arange(rows.size, dtype=np.int64), count)
+    piece = order[np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(owner.size)]
+    overlap = np.minimum(data.piece_end[piece], on[owner]) - data.piece_start[piece]
+    paused = np.bincount(owner, weights=np.maximum(overlap, 0), minlength=rows.size)
+    return paused.astype(np.int64)
+
+
+def _empty() -> SweepResult:
+    i, f = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    return SweepResult(i, i, i, i, i, i, f, f, i)
 
 
 def sweep_month_ends(data: SweepInput, month_ends: I64) -> SweepResult:
@@ -119,106 +170,130 @@ def sweep_month_ends(data: SweepInput, month_ends: I64) -> SweepResult:
     """
     ends = np.asarray(month_ends, dtype=np.int64)
     months, groups = ends.size, data.groups
-    # Month ends each pathway waited through, as month indices: from the first on or after
-    # its clock start to the last before its removal; and the first with a pause recorded.
-    first = np.searchsorted(ends, data.s, side="left")
-    last = np.searchsorted(ends, data.r, side="left") - 1
+    position = MonthPosition(ends)
+    # The run of month ends each pathway waited through, split where a pause is recorded.
+    first = position.left(data.s)
+    last = position.left(data.r).astype(np.int32) - 1
+    apart_from = position.left(data.fp)
     active = np.flatnonzero(first <= last)
-    # One sort by (group, clock start descending). With fewer than 65,536 groups and days
-    # that is two stable radix sorts on 16-bit keys; otherwise one sort of a packed key.
-    s_active = data.s[active]
-    recent = s_active.max() - s_active if active.size else s_active
-    if groups < (1 << 16) and (recent.max() if active.size else 0) < (1 << 16):
-        by_start = np.argsort(recent.astype(np.uint16), kind="stable")
-        by_group = np.argsort(data.gid[active][by_start].astype(np.uint16), kind="stable")
-        order = active[by_start[by_group]]
-    else:
-        packed = data.gid[active] * (1 << 32) + ((1 << 31) - 1 - s_active)
-        order = active[np.argsort(packed)]
-    del s_active, recent, active
-    # Month indices in 16 bits and per-pair columns in 32 bits: less memory traffic.
-    first_k = first[order].astype(np.int16)
-    last_k = last[order].astype(np.int16)
-    apart_k = np.minimum(np.searchsorted(ends, data.fp[order], side="left"), months)
-    apart_k = apart_k.astype(np.int16)
-    wide = months * 2 * groups >= np.iinfo(np.int32).max
-    g = data.gid[order].astype(np.int32)
-    s = data.s[order].astype(np.int32)
-    limit = data.limit[order].astype(np.int32)
+    if not active.size:
+        return _empty()
+    first, last, apart_from = first[active], last[active], apart_from[active]
+    g = data.gid[active].astype(np.int32)
+    s = data.s[active].astype(np.int32)
+    limit = data.limit[active]
+    # Standard interval first … (first pause − 1); apart interval (first pause) … last. Only
+    # the non-empty apart intervals are kept, so pathway j's apart interval is row
+    # ``active.size + j'`` for the j' of ``apart``.
+    std_hi = np.minimum(last, apart_from.astype(np.int32) - 1)
+    apart = np.flatnonzero(apart_from <= last)
+    lo = np.concatenate([first, np.maximum(first, apart_from)[apart]]).astype(np.int32)
+    hi = np.concatenate([std_hi, last[apart]])
+    hi = np.maximum(hi, lo - 1)  # an empty interval adds +1 and −1 at the same place
+    cell = np.concatenate([g, g[apart] + groups])
+    rows = np.concatenate([np.arange(active.size, dtype=np.int32), apart.astype(np.int32)])
+    del std_hi, first, last, apart_from
 
-    # Pairs (pathway, month end) laid out month by month, the standard pathways of the month
-    # first and then those with a pause recorded, each in (group, days) order: a few byte-wide
-    # comparisons per month instead of a sort of all pairs.
-    blocks: list[I64] = []
-    sizes = np.zeros(2 * months, dtype=np.int64)
-    for k in range(months):
-        waiting = (first_k <= k) & (last_k >= k)
-        recorded = apart_k <= k
-        for bit, mask in ((0, waiting & ~recorded), (1, waiting & recorded)):
-            rows = np.flatnonzero(mask)
-            blocks.append(rows)
-            sizes[2 * k + bit] = rows.size
-    row = np.concatenate(blocks)
-    del blocks
-    block = np.repeat(np.arange(2 * months, dtype=np.int32), sizes)
-    month = block >> 1
-    apart = (block & 1).astype(bool)
-    days = ends.astype(np.int32)[month] - s[row]
-    pair_g = g[row]
-    pair_limit = limit[row]
-    total = row.size
+    # Counts per (month, wait group, group) from interval events; cell = wait group × G + g.
+    cells = 2 * groups
+    counts = _covering(lo, hi, cell, months, cells)
+    judged = limit[rows] >= 0
+    lo_j, hi_j, cell_j, rows_j = lo[judged], hi[judged], cell[judged], rows[judged]
+    with_limit = _covering(lo_j, hi_j, cell_j, months, cells)
+    # Last month end within the limit: m ≤ clock_start + limit.
+    within_to = position.right(s[rows_j] + limit[rows_j]).astype(np.int32) - 1
+    within_hi = np.maximum(np.minimum(hi_j, within_to), lo_j - 1)
+    within = _covering(lo_j, within_hi, cell_j, months, cells)
+    del lo_j, hi_j, cell_j, rows_j, within_to, within_hi, judged
+    voided = np.zeros((months, cells), dtype=np.int64)
+    if data.void is not None:
+        flagged = data.void[active][rows]
+        voided = _covering(lo[flagged], hi[flagged], cell[flagged], months, cells)
 
-    # National view: cells (month, recorded, group) are contiguous and in ascending days.
-    national_cell = (block.astype(np.int64) if wide else block) * groups + pair_g
-    del block
-    counts, limited, within = _counts(national_cell, days, pair_limit, months * 2 * groups)
-    present, n, lim_p, within_p, median, p90 = _summarise(counts, limited, within, days)
+    # Every (pathway, month end) pair as a composite key ``cell × span + (m_last − s)``: within
+    # a cell the month end is fixed, so ordering by −s orders by days waited, and the key of a
+    # pathway's next month end is the key of this one plus a constant. No pair needs its
+    # month to be computed, only the apart pairs (for their paused days).
+    n = (hi - lo + 1).astype(np.int64)
+    n_std = int(n[: active.size].sum())
+    total = int(n.sum())
+    m_last = int(ends[-1])
+    span = int(m_last - int(s.min()) + 1)
+    start = np.cumsum(n) - n
+    comp = m_last - s[rows].astype(np.int64)
+    step = groups * span  # one month, in the pause-adjusted key
+    # National: cell (k·2 + a)·G + g, one month = 2·step.
+    keys = np.repeat(cell.astype(np.int64) * span + comp + 2 * step * (lo - start), n)
+    ramp = np.arange(total, dtype=np.int64)
+    ramp *= step
+    keys += ramp
+    keys += ramp
+    keys.sort()
+    flat = counts.ravel()
+    lag = np.repeat(m_last - ends, 2 * groups)  # m_last − m_k per national cell
+    present, median = cell_quantiles(keys, span, flat, 0.5, lag)
+    _, p90 = cell_quantiles(keys, span, flat, 0.9, lag)
     m_a, gid = np.divmod(present, groups)
     m, a = np.divmod(m_a, 2)
-    parts = [(m, a, gid, n, lim_p, within_p, median, p90)]
-
-    # Pause-adjusted view: subtract paused days before the month end from the recorded pairs.
-    apart_pairs = np.flatnonzero(apart)
-    adjusted_apart = days[apart_pairs]
-    if apart_pairs.size and data.piece_row.size:
-        position = np.full(data.s.size, -1, dtype=np.int64)
-        position[order] = np.arange(order.size, dtype=np.int64)
-        piece_pos = position[data.piece_row]
-        keep = piece_pos >= 0
-        by_row = np.argsort(piece_pos[keep], kind="stable")
-        p_row = piece_pos[keep][by_row]
-        p_start, p_end = data.piece_start[keep][by_row], data.piece_end[keep][by_row]
-        pair_rows = row[apart_pairs]
-        lo = np.searchsorted(p_row, pair_rows, side="left")
-        count = np.searchsorted(p_row, pair_rows, side="right") - lo
-        owner = np.repeat(np.arange(apart_pairs.size), count)
-        piece = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count - lo, count)
-        overlap = np.clip(
-            np.minimum(p_end[piece], ends[month[apart_pairs]][owner]) - p_start[piece], 0, None
+    flat_lim, flat_within = with_limit.ravel(), within.ravel()
+    parts = [
+        (
+            m,
+            a,
+            gid,
+            flat[present],
+            flat_lim[present],
+            flat_within[present],
+            median,
+            p90,
+            voided.ravel()[present],
         )
-        paused = np.bincount(owner, weights=overlap, minlength=apart_pairs.size)
-        adjusted_apart = adjusted_apart - paused.astype(np.int64)
-    del row
-    span = int(ends[-1] - s.min() + 1) if total else 1
-    adjusted_cell = (month.astype(np.int64) if wide else month) * groups + pair_g
-    adjusted_days = days.copy()
-    adjusted_days[apart_pairs] = adjusted_apart
-    counts, limited, within = _counts(adjusted_cell, adjusted_days, pair_limit, months * groups)
-    del adjusted_days, pair_limit
-    # Standard pairs are already in (month, group, days) order; the recorded ones are sorted
-    # on their own and merged in (a two-run merge).
-    standard = ~apart
-    # Packed keys need 64 bits: cells × span overflows 32.
-    key_std = adjusted_cell[standard].astype(np.int64) * span + days[standard]
-    key_apart = np.sort(adjusted_cell[apart_pairs].astype(np.int64) * span + adjusted_apart)
-    del days, adjusted_cell, standard
-    merged = np.sort(np.concatenate([key_std, key_apart]), kind="stable")
-    del key_std, key_apart
-    present, n, lim_p, within_p, median, p90 = _summarise(counts, limited, within, merged % span)
-    m, gid = np.divmod(present, groups)
-    parts.append((m, np.full(m.size, 2, dtype=np.int64), gid, n, lim_p, within_p, median, p90))
+    ]
 
-    def cat(i: int) -> npt.NDArray[np.generic]:
+    # Pause-adjusted: cell k·G + g, and the apart pairs' paused days before m_k subtracted.
+    g_rows = np.where(cell >= groups, cell - groups, cell).astype(np.int64)
+    keys = np.repeat(g_rows * span + comp + step * (lo - start), n)
+    keys += ramp
+    del ramp, comp, g_rows
+    tail = slice(active.size, None)
+    k_apart = np.repeat(lo[tail].astype(np.int64) - (start[tail] - n_std), n[tail]) + np.arange(
+        total - n_std, dtype=np.int64
+    )
+    rows_apart = active[np.repeat(rows[tail], n[tail])]
+    paused = _paused_before(data, rows_apart, ends[k_apart])
+    keys[n_std:] -= paused
+    keys.sort()
+    both = counts[:, :groups] + counts[:, groups:]
+    lag = np.repeat(m_last - ends, groups)
+    present, median = cell_quantiles(keys, span, both.ravel(), 0.5, lag)
+    _, p90 = cell_quantiles(keys, span, both.ravel(), 0.9, lag)
+    del keys
+    # Within on the adjusted clock: standard pairs as nationally, apart pairs one by one.
+    apart_g = data.gid[rows_apart].astype(np.int64)
+    apart_limit = data.limit[rows_apart]
+    apart_days = ends[k_apart] - data.s[rows_apart] - paused
+    judged = (apart_limit >= 0) & (apart_days <= apart_limit)
+    apart_within = np.bincount(
+        k_apart[judged] * groups + apart_g[judged], minlength=months * groups
+    )
+    adj_within = within[:, :groups].ravel() + apart_within
+    adj_limited = (with_limit[:, :groups] + with_limit[:, groups:]).ravel()
+    m, gid = np.divmod(present, groups)
+    parts.append(
+        (
+            m,
+            np.full(m.size, 2, dtype=np.int64),
+            gid,
+            both.ravel()[present],
+            adj_limited[present],
+            adj_within[present],
+            median,
+            p90,
+            (voided[:, :groups] + voided[:, groups:]).ravel()[present],
+        )
+    )
+
+    def cat(i: int) -> npt.NDArray[Any]:
         return np.concatenate([part[i] for part in parts])
 
     return SweepResult(
@@ -230,4 +305,5 @@ def sweep_month_ends(data: SweepInput, month_ends: I64) -> SweepResult:
         within=cat(5).astype(np.int64),
         median=cat(6).astype(np.float64),
         p90=cat(7).astype(np.float64),
+        void=cat(8).astype(np.int64),
     )

@@ -17,8 +17,10 @@ import ibis.expr.types as ir
 
 from vardkoll.analytics._definitions import DIMENSIONS
 from vardkoll.analytics._prepare import (
+    UNIT_DIMENSIONS,
     IndicatorTables,
     epoch_day,
+    on_units_at,
     pause_pieces,
     paused_days_before,
     prepared_pathways,
@@ -44,7 +46,9 @@ def check_cut(by: Sequence[str]) -> list[str]:
 
 
 def _summary(rows: ir.Table, keys: Sequence[str], prefix: str) -> ir.Table:
-    """Count, share within limit, count beyond and the two percentiles of ``rows.days``."""
+    """Count, share within limit, count beyond, void count and the two percentiles of
+    ``rows.days``. A void guarantee has no limit here (``_both_views``), so it is neither
+    within nor beyond."""
     days = rows.days
     return rows.group_by(list(keys)).aggregate(
         **{
@@ -57,6 +61,7 @@ def _summary(rows: ir.Table, keys: Sequence[str], prefix: str) -> ir.Table:
             .cast("int32")
             .cast("int64")
             .sum(),
+            f"{prefix}_guarantee_void_count": rows.void.cast("int32").cast("int64").sum(),
             f"{prefix}_median_days": days.cast("float64").quantile(0.5),
             f"{prefix}_p90_days": days.cast("float64").quantile(0.9),
         }
@@ -70,19 +75,22 @@ def _both_views(
     adjusted_days: ir.IntegerValue,
     apart: ir.BooleanValue,
 ) -> ir.Table:
+    judged = ibis.ifelse(rows.void, ibis.null("int64"), rows.limit_days)
     national = rows.select(
         *keys,
         view=ibis.literal("national"),
         wait_group=ibis.ifelse(apart, "pvv_mov", "standard"),
         days=national_days,
-        limit_days=rows.limit_days,
+        limit_days=judged,
+        void=rows.void,
     )
     adjusted = rows.select(
         *keys,
         view=ibis.literal("pause_adjusted"),
         wait_group=ibis.literal("all"),
         days=adjusted_days,
-        limit_days=rows.limit_days,
+        limit_days=judged,
+        void=rows.void,
     )
     return national.union(adjusted)
 
@@ -99,14 +107,17 @@ def waiting_expr(
     """Still waiting at the end of day ``on``, per cut, view and wait group.
 
     A pathway waits on day d when ``clock_start ≤ d`` and it is not removed by d
-    (``removed_on > d`` or empty). Days waited: ``d − clock_start`` in the national view and
-    minus the paused days before d in the pause-adjusted view (:func:`domain.days_waited`).
+    (``removed_on > d`` or empty), on the unit responsible that day (``pathway_units``).
+    Days waited: ``d − clock_start`` in the national view and minus the paused days before d
+    in the pause-adjusted view (:func:`domain.days_waited`).
     """
     keys = check_cut(by)
     day = epoch_day(on)
     prep = prepared if prepared is not None else prepared_pathways(tables, rule_set)
     pcs = pieces if pieces is not None else pause_pieces(tables)
     waiting = prep.filter(prep.s <= day, prep.r.isnull() | (prep.r > day))
+    if UNIT_DIMENSIONS & set(keys):
+        waiting = on_units_at(tables, waiting, day)  # the unit responsible on the day
     paused = pcs.group_by("pathway_key").aggregate(paused=paused_days_before(pcs, day).sum())
     j = waiting.left_join(paused, "pathway_key")
     rows = j.select(*waiting.columns, paused=j.paused.fill_null(0))
