@@ -1,12 +1,18 @@
 """Load test of the web app on loopback: 20 concurrent users, bounded run, rps and latency.
 
 The app runs in its own process (uvicorn); this process drives it with 20 threads, each a user
-with keep-alive, against three endpoints in turn: the overview page (HTML), the overview API and
-the (audited) waiting-list API. Data: a prepared data directory (``--data-dir``, e.g. after
-``vardkoll demo`` has run once) or, by default, a synthetic region generated here straight into
-an analytics store (``--pathways`` rows, DuckDB SQL; no personnummer).
+with keep-alive, against three endpoints in turn: the overview page (HTML) and the overview API
+as a national analyst (all regions), and the (audited) waiting-list API as a regional
+coordinator (default: of the largest region). Before the timed runs, one request to each
+measures the cold start (empty caches). Data: an analytics store to serve as it is
+(``--analytics-path``, e.g. the national store ``bench_pipeline.py`` builds), a prepared data
+directory (``--data-dir``, e.g. after ``vardkoll demo`` has run once) or, by default, a synthetic
+region generated here straight into an analytics store (``--pathways`` rows, DuckDB SQL; no
+personnummer).
 
     uv run python benchmarks/bench_web.py [--seconds 60] [--users 20] [--pathways 300000]
+    uv run python benchmarks/bench_web.py --seconds 180 \
+        --analytics-path /tmp/national-analytics/analytics.duckdb
 
 Prints a table and writes ``benchmarks/out/bench_web.json``.
 """
@@ -25,6 +31,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import httpx2
@@ -113,10 +120,11 @@ def drive(
     cookies: dict[str, str],
     users: int,
     seconds: float,
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """``users`` threads request ``path`` for ``seconds``; latency in ms, errors counted."""
     latencies: list[float] = []
     errors = [0]
+    statuses: dict[str, int] = {}
     lock = threading.Lock()
     stop = time.monotonic() + seconds
 
@@ -124,12 +132,16 @@ def drive(
         with httpx2.Client(base_url=base, headers=headers, cookies=cookies, timeout=30) as client:
             while time.monotonic() < stop:
                 start = time.perf_counter()
-                response = client.get(path)
+                try:
+                    status = str(client.get(path).status_code)
+                except httpx2.HTTPError as exc:  # a timeout or a dropped connection
+                    status = type(exc).__name__
                 elapsed = (time.perf_counter() - start) * 1000
                 with lock:
                     latencies.append(elapsed)
-                    if response.status_code != 200:
+                    if status != "200":
                         errors[0] += 1
+                        statuses[status] = statuses.get(status, 0) + 1
 
     threads = [threading.Thread(target=user) for _ in range(users)]
     began = time.monotonic()
@@ -146,7 +158,47 @@ def drive(
         "p95_ms": _percentile(latencies, 0.95),
         "p99_ms": _percentile(latencies, 0.99),
         "mean_ms": statistics.fmean(latencies),
+        "errors_by_status": statuses,
     }
+
+
+def _largest_region(analytics: Path) -> str:
+    con = duckdb.connect(str(analytics), read_only=True)
+    try:
+        row = con.execute(
+            "SELECT region_code FROM pathways GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()
+    return str(row[0]) if row else "19"
+
+
+def _accounts(url: str, region: str) -> tuple[str, str, str]:
+    """(session of the national analyst, their API token, the regional user's API token)."""
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as db, db.begin():
+        for username, role, code in (
+            ("bench-national", "national_analyst", None),
+            (f"bench-region-{region}", "regional_coordinator", region),
+        ):
+            if db.query(User).filter_by(username=username).one_or_none() is None:
+                create_user(db, username=username, role=role, password=None, region_code=code)
+        national = db.query(User).filter_by(username="bench-national").one()
+        session_token = start_session(db, national)
+        national_token = create_api_token(db, username="bench-national", name="benchmark")
+        regional_token = create_api_token(db, username=f"bench-region-{region}", name="benchmark")
+    engine.dispose()
+    return session_token, national_token, regional_token
+
+
+def _cold(base: str, path: str, headers: dict[str, str], cookies: dict[str, str]) -> float:
+    """The first request after start (caches empty), in ms; fails loudly on an error."""
+    start = time.perf_counter()
+    response = httpx2.get(base + path, headers=headers, cookies=cookies, timeout=600)
+    if response.status_code != 200:
+        raise SystemExit(f"{path}: HTTP {response.status_code} {response.text[:300]}")
+    return (time.perf_counter() - start) * 1000
 
 
 def main() -> None:
@@ -155,25 +207,30 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--pathways", type=int, default=300_000)
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument(
+        "--analytics-path",
+        type=Path,
+        default=None,
+        help="an analytics store to serve as it is (e.g. the national one of bench_pipeline)",
+    )
+    parser.add_argument(
+        "--region", default=None, help="the regional user's region (default: the largest)"
+    )
     args = parser.parse_args()
 
     folder = args.data_dir or Path(tempfile.mkdtemp(prefix="vk-bench-web-"))
-    analytics = folder / "analytics.duckdb"
-    if args.data_dir is None:
+    analytics = args.analytics_path or folder / "analytics.duckdb"
+    if args.data_dir is None and args.analytics_path is None:
         synthetic_region(analytics, args.pathways)
+    region = args.region or _largest_region(analytics)
+    con = duckdb.connect(str(analytics), read_only=True)
+    try:
+        counted = con.execute("SELECT count(*) FROM pathways").fetchone()
+    finally:
+        con.close()
+    pathways = int(counted[0]) if counted else 0
     url = f"sqlite:///{folder / 'vardkoll.sqlite3'}"
-    upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as db, db.begin():
-        user = db.query(User).filter_by(username="bench").one_or_none()
-        if user is None:
-            create_user(
-                db, username="bench", role="regional_coordinator", password=None, region_code="19"
-            )
-            user = db.query(User).filter_by(username="bench").one()
-        session_token = start_session(db, user)
-        api_token = create_api_token(db, username="bench", name="benchmark")
-    engine.dispose()
+    session_token, national_token, regional_token = _accounts(url, region)
 
     port = _free_port()
     env = {
@@ -201,8 +258,12 @@ def main() -> None:
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
+    national = {"Authorization": f"Bearer {national_token}"}
+    regional = {"Authorization": f"Bearer {regional_token}"}
+    cookie = {"vk_session": session_token}
+    waiting = "/api/v1/waiting-list?limit=50"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
                 if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -212,27 +273,41 @@ def main() -> None:
             if time.monotonic() > deadline:
                 raise SystemExit("the app did not start")
             time.sleep(0.2)
-        bearer = {"Authorization": f"Bearer {api_token}"}
-        cookie = {"vk_session": session_token}
-        httpx2.get(f"{base}/overview", cookies=cookie, timeout=120)  # warm the cache once
+        cold = {
+            "GET /overview (HTML)": _cold(base, "/overview", {}, cookie),
+            "GET /api/v1/overview": _cold(base, "/api/v1/overview", national, {}),
+            "GET /api/v1/waiting-list (audited)": _cold(base, waiting, regional, {}),
+        }
         share = args.seconds / 3
         results = {
             "GET /overview (HTML)": drive(base, "/overview", {}, cookie, args.users, share),
-            "GET /api/v1/overview": drive(base, "/api/v1/overview", bearer, {}, args.users, share),
+            "GET /api/v1/overview": drive(
+                base, "/api/v1/overview", national, {}, args.users, share
+            ),
             "GET /api/v1/waiting-list (audited)": drive(
-                base, "/api/v1/waiting-list?limit=50", bearer, {}, args.users, share
+                base, waiting, regional, {}, args.users, share
             ),
         }
     finally:
         server.terminate()
         server.wait(timeout=30)
+    for name, ms in cold.items():
+        results[name]["cold_first_ms"] = ms
 
-    print(f"\n{args.users} users, {args.seconds:.0f} s, {args.pathways:,} pathways, loopback\n")
-    print(f"{'endpoint':38} {'req':>7} {'err':>4} {'rps':>8} {'p50':>8} {'p95':>8} {'p99':>8}")
+    print(
+        f"\n{args.users} users, {args.seconds:.0f} s, {pathways:,} pathways "
+        f"({analytics}), loopback; overview as a national analyst, waiting list as a "
+        f"regional coordinator of region {region}\n"
+    )
+    print(
+        f"{'endpoint':38} {'req':>7} {'err':>4} {'rps':>8} {'p50':>8} {'p95':>8} {'p99':>8}"
+        f" {'cold':>9}"
+    )
     for name, r in results.items():
         print(
             f"{name:38} {r['requests']:>7.0f} {r['errors']:>4.0f} {r['rps']:>8.1f} "
             f"{r['p50_ms']:>6.1f}ms {r['p95_ms']:>6.1f}ms {r['p99_ms']:>6.1f}ms"
+            f" {r['cold_first_ms']:>7.0f}ms {r['errors_by_status'] or ''}"
         )
     OUT.mkdir(exist_ok=True)
     (OUT / "bench_web.json").write_text(
@@ -240,7 +315,9 @@ def main() -> None:
             {
                 "users": args.users,
                 "seconds": args.seconds,
-                "pathways": args.pathways,
+                "pathways": pathways,
+                "analytics_path": str(analytics),
+                "regional_user_region": region,
                 "python": platform.python_version(),
                 "results": results,
             },

@@ -2,7 +2,9 @@
 
 Why a cache: the overview is the landing page and the analytics store changes only when it is
 rebuilt (a new file is renamed into place), so results are keyed by the file's modification time
-and the filters; a rebuild invalidates them.
+and the filters; a rebuild invalidates them. A cold overview is cheap too: the build precomputes
+``waiting_snapshots`` (see :func:`vardkoll.analytics.overview`). :func:`cached_per_version`
+offers the same cache to other reads of the store (the waiting-list pages).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from vardkoll.settings import Settings
 
 _CACHE: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
-_CACHE_SIZE = 256
+_CACHE_SIZE = 1024
 
 
 _CONNECTIONS: dict[str, tuple[float, Any]] = {}
@@ -93,6 +95,13 @@ def _cached(key: tuple[Any, ...], compute: Any) -> Any:
             while len(_CACHE) > _CACHE_SIZE:
                 _CACHE.popitem(last=False)
     return value
+
+
+def cached_per_version(settings: Settings, key: tuple[Any, ...], compute: Any) -> Any:
+    """``compute()`` once per ``key`` and version of the analytics store (a rebuild renames
+    a new file into place, which changes the modification time and so every key)."""
+    path = settings.resolved_analytics_path()
+    return _cached((str(path), _stamp(path), *key), compute)
 
 
 def store_facts(settings: Settings) -> tuple[dt.date, list[str]]:

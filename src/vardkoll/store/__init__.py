@@ -7,7 +7,7 @@ operational store (or straight from national files) and swapped in atomically. T
 surface is exactly ``__all__``; everything else is private.
 """
 
-from vardkoll.store import _models_files, _models_log, _models_people  # noqa: F401
+from vardkoll.store import _models_files, _models_log, _models_people, _models_plans  # noqa: F401
 from vardkoll.store._analytics import (
     ANALYTICS_TABLES,
     AnalyticsBuildReport,

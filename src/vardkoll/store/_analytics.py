@@ -2,28 +2,27 @@
 
 Two ways in, one way out. :func:`build_analytics` reads the current rows of the operational
 store; :func:`load_analytics_direct` reads national files straight through the validation of
-``vardkoll.ingest`` (passed in as ``read``: the store may not import the ingest layer). Both
-hand typed Arrow tables to :func:`_write`, which
+``vardkoll.ingest`` (passed in as ``read``: the store may not import the ingest layer), one
+file at a time. Both stage their rows into a :class:`._analytics_build.StagedBuild`, which
 
-1. replaces each patient identity by its pseudonym — one HMAC per distinct patient — and
-   derives birth date and sex from the canonical identity in SQL, before anything is written;
+1. replaces each patient identity by its pseudonym — one HMAC per distinct patient of a
+   chunk — and derives birth date and sex from the canonical identity in SQL, before anything
+   is staged;
 2. computes pathways, pauses and responsible units with the domain rules, set-based
-   (:mod:`._pathway_sql`);
+   (:mod:`._pathway_sql`), one partition of pathways at a time;
 3. writes the tables of docs/reference/analytics-schema.md, in a fixed row order, into a new
    file beside the target, checkpoints it, and ``os.replace``-s it over the old one: a reader
    sees the old file or the new one, never half of either.
 
-Canonical identities live only in an in-memory DuckDB connection; the output file is attached
-to it and receives nothing but the finished, pseudonymised tables.
+Canonical identities live only in memory, one chunk at a time; the scratch file, DuckDB's
+spill files and the output file receive nothing but pseudonymised rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,14 +33,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Engine
 
-from vardkoll.domain import InputError, StoreError
-from vardkoll.store._analytics_sql import IDENTITY_FACTS_SQL, OUTPUT_TABLES
+from vardkoll.domain import InputError
+from vardkoll.store._analytics_build import (
+    DEFAULT_CHUNK_ROWS,
+    DEFAULT_MEMORY_LIMIT,
+    PATIENT_KINDS,
+    StagedBuild,
+)
+from vardkoll.store._analytics_sql import OUTPUT_TABLES
 from vardkoll.store._bulk import fetch_arrow, q
 from vardkoll.store._kinds import conform, kind_spec
 from vardkoll.store._models_log import FILE_KINDS
-from vardkoll.store._pathway_sql import build_pathway_tables, limits_table, paused_days_sql
 from vardkoll.store._problems import ImportRejected, ProblemLike, ValidatedLike
-from vardkoll.store._pseudonym import pseudonymise_many
 
 __all__ = [
     "ANALYTICS_TABLES",
@@ -52,7 +55,6 @@ __all__ = [
 ]
 
 ANALYTICS_TABLES = (*OUTPUT_TABLES, "build_info")
-_PATIENT_KINDS = ("pathway_events", "ed_visits", "inpatient_stays")
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def _read_current(engine: Engine) -> dict[str, pa.Table]:
                     f"SELECT {cols} FROM {q(kind)} WHERE superseded_by IS NULL",
                     spec.schema,
                 )
-    for kind in _PATIENT_KINDS:
+    for kind in PATIENT_KINDS:
         table = tables[kind]
         index = pc.index_in(table.column("patient_id"), types.column("patient_id"))
         tables[kind] = table.append_column(
@@ -135,13 +137,17 @@ def load_analytics_direct(
     accept_valid: bool = False,
     as_of: dt.date | None = None,
     rule_set: str = "se-national",
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
 ) -> AnalyticsBuildReport:
     """Build the analytics store at ``path`` straight from files (the national path).
 
     Each file goes through ``read`` (``vardkoll.ingest.read_and_validate``: vectorised
-    validation). Any invalid row rejects the whole build unless ``accept_valid``, in which
-    case invalid rows are left out. Where several files carry the same natural key, the
-    later file in ``paths`` wins — as a later import would supersede an earlier one.
+    validation) and is staged before the next is read, so memory holds one file at a time
+    (see :mod:`._analytics_build`; ``chunk_rows`` and ``memory_limit`` bound the rest). Any
+    invalid row rejects the whole build unless ``accept_valid``, in which case invalid rows
+    are left out. Where several files carry the same natural key, the later file in
+    ``paths`` wins — as a later import would supersede an earlier one.
 
     Raises
     ------
@@ -152,106 +158,30 @@ def load_analytics_direct(
     files = [Path(p) for p in paths]
     if not files:
         raise InputError("load_analytics_direct needs at least one file; got none.")
-    by_kind: dict[str, list[pa.Table]] = {}
     problems: list[ProblemLike] = []
-    for order, file in enumerate(files):
-        validated = read(file)
-        problems += validated.problems
-        table = conform(validated.valid, kind_spec(validated.kind), validated.source)
-        by_kind.setdefault(validated.kind, []).append(
-            table.append_column("_file", pa.array([order] * table.num_rows, pa.int64()))
+    with StagedBuild(path, key=key, chunk_rows=chunk_rows, memory_limit=memory_limit) as build:
+        for order, file in enumerate(files):
+            validated = read(file)
+            problems += validated.problems
+            if problems and not accept_valid:
+                del validated  # read on only to report every problem
+                continue
+            kind = validated.kind
+            table = conform(validated.valid, kind_spec(kind), validated.source)
+            del validated
+            build.add(kind, table, file=order)
+            del table
+        if problems and not accept_valid:
+            raise ImportRejected(
+                ", ".join(f.name for f in files), sorted(problems, key=lambda p: (p.file, p.row))
+            )
+        return _finish(
+            build,
+            as_of=as_of or _today(),
+            source="files: " + ", ".join(f.name for f in files),
+            rule_set=rule_set,
+            started=started,
         )
-    if problems and not accept_valid:
-        raise ImportRejected(
-            ", ".join(f.name for f in files), sorted(problems, key=lambda p: (p.file, p.row))
-        )
-    tables = {kind: _latest_per_key(kind, parts) for kind, parts in by_kind.items()}
-    return _write(
-        Path(path),
-        tables,
-        key=key,
-        as_of=as_of or _today(),
-        source="files: " + ", ".join(f.name for f in files),
-        rule_set=rule_set,
-        started=started,
-    )
-
-
-def _latest_per_key(kind: str, parts: list[pa.Table]) -> pa.Table:
-    """One row per natural key: the one from the latest file (then the latest row).
-
-    Validation already refuses a key twice within one file, so a single file is kept as it
-    is; across files only the narrow key columns go through the window.
-    """
-    if len(parts) == 1:
-        return parts[0].drop_columns(["_file"])
-    spec = kind_spec(kind)
-    table = pa.concat_tables(parts)
-    keys = ", ".join(q(k) for k in spec.key)
-    narrow = table.select([*spec.key, "_file", "_row"]).append_column(
-        "_i", pa.array(range(table.num_rows), pa.int64())
-    )
-    con = duckdb.connect()
-    try:
-        con.register("t", narrow)
-        keep = con.sql(
-            f"""SELECT _i FROM t
-            QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _file DESC, _row DESC) = 1
-            ORDER BY _i"""
-        ).to_arrow_table()
-    finally:
-        con.close()
-    return table.take(keep.column("_i")).drop_columns(["_file"])
-
-
-def _pseudonyms(tables: Mapping[str, pa.Table], key: bytes) -> pa.Table:
-    """Distinct patients with their pseudonym: one HMAC each, however many rows name them."""
-    ids: list[pa.ChunkedArray] = []
-    types: list[pa.ChunkedArray] = []
-    for kind in _PATIENT_KINDS:
-        if kind in tables:
-            ids.append(tables[kind].column("patient_id"))
-            types.append(tables[kind].column("patient_id_type"))
-    if not ids:
-        return pa.table(
-            {"patient_id": [], "identity_type": [], "patient_pseudonym": []},
-            schema=pa.schema(
-                [
-                    ("patient_id", pa.string()),
-                    ("identity_type", pa.string()),
-                    ("patient_pseudonym", pa.string()),
-                ]
-            ),
-        )
-    all_ids = pa.chunked_array([c for col in ids for c in col.chunks], pa.string())
-    all_types = pa.chunked_array([c for col in types for c in col.chunks], pa.string())
-    unique = pc.unique(all_ids)
-    first = pc.index_in(unique, all_ids)
-    canonical = unique.to_pylist()
-    pseudonyms = pseudonymise_many(canonical, key)
-    return pa.table(
-        {
-            "patient_id": unique,
-            "identity_type": all_types.take(first),
-            "patient_pseudonym": pa.array(pseudonyms, pa.string()),
-        }
-    )
-
-
-def _replace_identity(table: pa.Table, patients: pa.Table) -> pa.Table:
-    """``table`` with ``patient_id`` holding the pseudonym (vectorised lookup)."""
-    index = pc.index_in(table.column("patient_id"), patients.column("patient_id"))
-    pseudonyms = patients.column("patient_pseudonym").take(index)
-    position = table.schema.get_field_index("patient_id")
-    return table.set_column(position, "patient_id", pseudonyms).drop_columns(["patient_id_type"])
-
-
-def _empty(kind: str) -> pa.Table:
-    spec = kind_spec(kind)
-    table = spec.schema.empty_table()
-    if spec.patient_column:
-        table = table.append_column("patient_id_type", pa.array([], pa.string()))
-    return table
 
 
 def _write(
@@ -263,90 +193,28 @@ def _write(
     source: str,
     rule_set: str,
     started: float,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
 ) -> AnalyticsBuildReport:
-    if not key:
-        raise InputError("the analytics store needs a non-empty pseudonymisation key.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.building")
-    patients = _pseudonyms(tables, key)
-    inputs = {kind: tables.get(kind, _empty(kind)) for kind in FILE_KINDS}
-    # From here on every patient column holds the pseudonym, never the identity.
-    pseudonymised = {kind: _replace_identity(inputs[kind], patients) for kind in _PATIENT_KINDS}
-    con = duckdb.connect()
-    try:
-        con.register("vk_pat", patients)
-        for kind in FILE_KINDS:
-            if kind not in _PATIENT_KINDS:
-                con.register(f"in_{kind}", inputs[kind])
-        for kind, table in pseudonymised.items():
-            con.register(f"ps_{kind}", table)
-        con.execute(IDENTITY_FACTS_SQL)
-        con.unregister("vk_pat")
-        build_pathway_tables(
-            con, pseudonymised["pathway_events"], limits=limits_table(rule_set), as_of=as_of
-        )
-        con.execute(f"CREATE TEMP TABLE vk_paused AS {paused_days_sql(as_of)}")
-        con.execute(f"ATTACH {_literal(str(tmp))} AS out")
-        rows: dict[str, int] = {}
-        for name, select in OUTPUT_TABLES.items():
-            con.execute(f"CREATE TABLE out.{name} AS {select}")
-            rows[name] = int(con.execute(f"SELECT count(*) FROM out.{name}").fetchone()[0])  # type: ignore[index]
-        con.execute(
-            """CREATE TABLE out.build_info (built_at TIMESTAMPTZ, as_of DATE, source VARCHAR,
-                                            rows_pathways BIGINT)"""
-        )
-        con.execute(
-            "INSERT INTO out.build_info VALUES (?, ?, ?, ?)",
-            [dt.datetime.now(dt.UTC), as_of, source, rows["pathways"]],
-        )
-        con.execute("CHECKPOINT out")
-        con.execute("DETACH out")
-    except BaseException:
-        con.close()
-        _remove(tmp)
-        raise
-    con.close()
-    _replace(tmp, path)
-    rows["build_info"] = 1
+    """Build the store from whole tables of current rows (one table per kind)."""
+    with StagedBuild(Path(path), key=key, chunk_rows=chunk_rows) as build:
+        for kind, table in tables.items():
+            build.add(kind, table)
+        return _finish(build, as_of=as_of, source=source, rule_set=rule_set, started=started)
+
+
+def _finish(
+    build: StagedBuild, *, as_of: dt.date, source: str, rule_set: str, started: float
+) -> AnalyticsBuildReport:
+    # OUTPUT_TABLES is looked up here, at call time, so a test can break one table.
+    rows, patients = build.write(OUTPUT_TABLES, as_of=as_of, source=source, rule_set=rule_set)
     return AnalyticsBuildReport(
-        path=path,
+        path=build.path,
         as_of=as_of,
         source=source,
         rows=rows,
-        patients=patients.num_rows,
+        patients=patients,
         seconds=time.perf_counter() - started,
     )
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _remove(tmp: Path) -> None:
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-
-
-def _replace(tmp: Path, path: Path) -> None:
-    """Make the new file durable, then swap it in with one atomic rename."""
-    try:
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError as exc:
-        _remove(tmp)
-        raise StoreError(
-            f"could not put the new analytics store in place at {path}: {exc.strerror}; "
-            "check that the directory is writable and has free space."
-        ) from exc
 
 
 def analytics_checksums(path: Path) -> dict[str, str]:

@@ -1,22 +1,22 @@
 """The SELECTs that fill each table of the analytics store (docs/reference/analytics-schema.md).
 
-They read the in-memory relations prepared by :mod:`._analytics`: ``in_<kind>`` (current rows;
+They read the relations staged by :mod:`._analytics_build`: ``in_<kind>`` (current rows;
 for patient kinds ``ps_<kind>`` with pseudonyms), ``vk_facts`` (per pseudonym: identity type,
 birth date, sex), and the pathway tables ``vk_state``, ``vk_pauses``, ``vk_units``,
-``vk_paused``. Every table is written in a fixed order so the same input gives the same file
-content.
+``vk_paused``; ``waiting_snapshots`` reads the finished ``out.pathways`` and ``out.pauses``
+with ``vk_snapshot_dates`` and ``vk_limits``. Every table is written in a fixed order so the
+same input gives the same file content.
 """
 
 from __future__ import annotations
 
-__all__ = ["IDENTITY_FACTS_SQL", "OUTPUT_TABLES"]
+__all__ = ["IDENTITY_FACTS_SELECT", "IDENTITY_FACTS_SQL", "OUTPUT_TABLES"]
 
 # Birth date and sex from the canonical identity (DOMAIN.md §11), vectorised; checked against
 # vardkoll.domain.parse_identity in the tests. The sex digit is the 11th character of every
 # canonical form; a samordningsnummer's day is the birth day + 60; a reserve identity's
 # century field is 19 or 20 by its remainder mod 3 (00: birth date unknown).
-IDENTITY_FACTS_SQL = """
-CREATE TEMP TABLE vk_facts AS
+IDENTITY_FACTS_SELECT = """
 SELECT patient_pseudonym, identity_type,
     CASE identity_type
         WHEN 'personnummer' THEN TRY_CAST(try_strptime(substr(patient_id, 1, 8), '%Y%m%d')
@@ -34,6 +34,7 @@ SELECT patient_pseudonym, identity_type,
         AS sex
 FROM vk_pat
 """
+IDENTITY_FACTS_SQL = "CREATE TEMP TABLE vk_facts AS " + IDENTITY_FACTS_SELECT
 
 _UNITS = "(SELECT unit_id, provider_id FROM in_units)"
 
@@ -105,4 +106,41 @@ OUTPUT_TABLES: dict[str, str] = {
                CAST(discharged AS TIMESTAMPTZ) AS discharged,
                CAST(string_split(diagnoses, '|') AS VARCHAR[]) AS diagnoses
         FROM ps_inpatient_stays ORDER BY stay_id""",
+    # Who was still waiting at the build date and at each of the 47 month ends before it
+    # (``vk_snapshot_dates``), counted per region, unit, specialty, entry type and limit: the
+    # overview of any selectable date reads thousands of these rows instead of replaying
+    # millions of pathways. The same rules as vardkoll.analytics.overview (pause-adjusted
+    # days, the rule-set version in force at clock start); a test checks the two agree.
+    "waiting_snapshots": """
+        WITH waiting AS (
+            SELECT d.month_end, d.rule_set, p.pathway_key, p.region_code, p.unit_id,
+                   p.specialty, p.entry_type, p.clock_start
+            FROM out.pathways p JOIN vk_snapshot_dates d
+              ON p.clock_start <= d.month_end
+             AND (p.removed_on IS NULL OR p.removed_on > d.month_end)),
+        paused AS (
+            SELECT w.month_end, w.pathway_key,
+                   sum(greatest(0, date_diff('day', greatest(pa.start_date, w.clock_start),
+                       least(coalesce(pa.end_date, w.month_end), w.month_end)))) AS days
+            FROM waiting w JOIN out.pauses pa ON pa.pathway_key = w.pathway_key
+            GROUP BY 1, 2),
+        judged AS (
+            SELECT w.month_end, w.rule_set, w.region_code, w.unit_id, w.specialty,
+                   w.entry_type, l.limit_days,
+                   date_diff('day', w.clock_start, w.month_end) - coalesce(z.days, 0)
+                       AS days_waited
+            FROM waiting w
+            LEFT JOIN paused z ON z.month_end = w.month_end AND z.pathway_key = w.pathway_key
+            LEFT JOIN vk_limits l ON l.entry_type = w.entry_type
+                AND w.clock_start >= l.valid_from
+                AND (l.valid_to IS NULL OR w.clock_start <= l.valid_to))
+        SELECT month_end, rule_set, region_code, unit_id, specialty, entry_type,
+               CAST(limit_days AS INTEGER) AS limit_days,
+               count(*) AS waiting,
+               count(*) FILTER (WHERE limit_days IS NOT NULL AND days_waited <= limit_days)
+                   AS within_limit,
+               count(*) FILTER (WHERE limit_days IS NOT NULL AND days_waited > limit_days)
+                   AS beyond_limit
+        FROM judged GROUP BY ALL
+        ORDER BY month_end, region_code, unit_id, specialty, entry_type, limit_days""",
 }

@@ -350,7 +350,7 @@ _UNITS = """CREATE OR REPLACE TEMP TABLE vk_units AS
 
 def build_pathway_tables(
     con: duckdb.DuckDBPyConnection,
-    events: pa.Table,
+    events: pa.Table | str,
     *,
     limits: pa.Table,
     as_of: dt.date | None = None,
@@ -358,12 +358,17 @@ def build_pathway_tables(
 ) -> None:
     """Create ``vk_state``, ``vk_pauses`` (and ``vk_units``) from ``events``.
 
-    ``events`` has the columns of ``pathway_events``. ``as_of`` (default: every event)
-    replays only events dated on or before it, after applying every correction known now —
-    the domain's "history as known now, state as it stood then".
+    ``events`` has the columns of ``pathway_events``: an Arrow table, or the name of a
+    relation in ``con`` that also carries a unique ``_i`` (the staged analytics build replays
+    one partition of pathways at a time without leaving DuckDB). ``as_of`` (default: every
+    event) replays only events dated on or before it, after applying every correction known
+    now — the domain's "history as known now, state as it stood then".
     """
-    indexed = events.append_column("_i", pa.array(range(events.num_rows), pa.int64()))
-    con.register("vk_in", indexed)
+    if isinstance(events, str):
+        con.execute(f"CREATE OR REPLACE TEMP VIEW vk_in AS SELECT * FROM {events}")
+    else:
+        indexed = events.append_column("_i", pa.array(range(events.num_rows), pa.int64()))
+        con.register("vk_in", indexed)
     con.register("vk_limits", limits)
     on = f"DATE '{(as_of or _FAR_FUTURE).isoformat()}'"
     for statement in _SPINE:
