@@ -9,7 +9,10 @@ import typer
 
 from vardkoll import __version__
 from vardkoll.cli import audit, db, demo, doctor, generate, imports, users
+from vardkoll.cli import backup as backup_cli
 from vardkoll.cli import indicators as indicators_cli
+from vardkoll.cli import report as report_cli
+from vardkoll.cli import retention as retention_cli
 from vardkoll.cli.console import err_console
 from vardkoll.domain import VardkollError
 
@@ -36,6 +39,9 @@ imports.register(app)
 db.register(app)
 generate.register(app)
 indicators_cli.register(app)
+report_cli.register(app)
+backup_cli.register(app)
+retention_cli.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

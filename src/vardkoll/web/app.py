@@ -9,6 +9,8 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from vardkoll import __version__
+from vardkoll.api.imports import router as api_imports_router
+from vardkoll.api.indicators import router as api_indicators_router
 from vardkoll.api.router import router as api_router
 from vardkoll.domain import InputError
 from vardkoll.settings import Settings
@@ -16,7 +18,17 @@ from vardkoll.store import make_engine
 from vardkoll.web.context import CtxDep
 from vardkoll.web.errors import install_error_handlers
 from vardkoll.web.oidc import install_oidc
-from vardkoll.web.routes import admin, auth, overview, patients
+from vardkoll.web.routes import (
+    admin,
+    auth,
+    followup,
+    overview,
+    patients,
+    planning,
+    planning_plans,
+    planning_scenarios,
+    reports,
+)
 from vardkoll.web.security import install_security
 from vardkoll.web.templating import nav_items, render
 
@@ -61,8 +73,20 @@ def create_app(settings: Settings) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (auth, overview, patients, admin):
+    for module in (
+        auth,
+        overview,
+        patients,
+        admin,
+        planning_plans,
+        planning_scenarios,
+        planning,
+        followup,
+        reports,
+    ):
         app.include_router(module.router)
     install_oidc(app, settings)
     app.include_router(api_router)
+    app.include_router(api_imports_router)
+    app.include_router(api_indicators_router)
     return app

@@ -47,6 +47,9 @@ def nav_items(ctx: Ctx) -> list[NavItem]:
     items: list[tuple[str, str, bool]] = [
         ("/overview", N_("Overview"), scope.allows("aggregates")),
         ("/waiting-lists", N_("Waiting lists"), scope.allows("waiting_list")),
+        ("/followup", N_("Follow-up"), scope.allows("aggregates")),
+        ("/planning", N_("Planning"), scope.plans),
+        ("/reports", N_("Reports"), scope.reach("aggregates") in ("region", "all")),
         ("/admin/users", N_("Accounts"), scope.is_admin),
         ("/admin/audit", N_("Audit log"), scope.is_admin),
     ]
