@@ -100,6 +100,7 @@ class SessionInfo:
     user: User
     csrf_token: str
     data: dict[str, Any]
+    touch_due: bool = False
 
 
 def _session_id(token: str) -> str:
@@ -140,9 +141,18 @@ def load_session(
         session.delete(row)
         session.flush()
         return None
-    if now - _aware(row.last_seen) > timedelta(seconds=60):
-        row.last_seen = now  # touched at most once a minute: fewer writes
-    return SessionInfo(row.id, user, row.csrf_token, dict(row.data or {}))
+    # Touched at most once a minute, and not here: a read transaction that turns into a write
+    # can fail at once under SQLite's WAL when another request wrote meanwhile (a 503 for a
+    # page that only reads). The caller touches it in its own short write (:func:`touch_session`).
+    due = now - _aware(row.last_seen) > timedelta(seconds=60)
+    return SessionInfo(row.id, user, row.csrf_token, dict(row.data or {}), touch_due=due)
+
+
+def touch_session(session: Session, session_id: str, *, now: datetime | None = None) -> None:
+    """Mark a session as seen now (keeps it from idling out while in use)."""
+    row = session.get(WebSession, session_id)
+    if row is not None:
+        row.last_seen = now or datetime.now(UTC)
 
 
 def update_session_data(session: Session, session_id: str, **values: Any) -> None:

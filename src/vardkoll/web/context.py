@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from vardkoll.domain import PermissionDenied, StoreError, VardkollError
 from vardkoll.services.accounts import principal_of, user_for_token
 from vardkoll.services.audit import Actor
-from vardkoll.services.auth import SessionInfo, load_session, update_session_data
+from vardkoll.services.auth import SessionInfo, load_session, touch_session, update_session_data
 from vardkoll.services.scope import Principal, Scope
 from vardkoll.settings import Settings
 from vardkoll.store._auth_models import User
@@ -132,6 +132,12 @@ def get_ctx(request: Request) -> Ctx:
         raise StoreError(
             "the operational store is not ready; run `vardkoll db upgrade` and retry."
         ) from exc
+    if info is not None and info.touch_due:
+        try:
+            with Session(engine) as db, db.begin():
+                touch_session(db, info.session_id)
+        except DBAPIError:  # best effort: the next request a minute on touches it instead
+            pass
     lang = pick_language(
         query_lang,
         user.language if user else None,
