@@ -252,3 +252,23 @@ def test_report_matches_files(region: GenerationReport, con: duckdb.DuckDBPyConn
     for name, rows in region.rows.items():
         (n,) = con.execute(f"SELECT count(*) FROM {name.removesuffix('.csv')}").fetchone() or (0,)
         assert n == rows, name
+
+
+def test_event_ids_carry_the_region_so_regions_never_collide(
+    con: duckdb.DuckDBPyConnection, region: GenerationReport
+) -> None:
+    """A national build keeps the later file's row per id; shared ids across regions lose rows."""
+    (only,) = region.regions
+    code = only.region_code
+    for table, column, prefix in (
+        ("ed_visits", "visit_id", f"AKM{code}-"),
+        ("inpatient_stays", "stay_id", f"VT{code}-"),
+        ("theatre_sessions", "session_id", f"OP{code}-"),
+    ):
+        total, prefixed, distinct = con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE starts_with({column}, ?)), "
+            f"count(DISTINCT {column}) FROM {table}",
+            [prefix],
+        ).fetchone()  # type: ignore[misc]
+        assert total > 0
+        assert prefixed == total == distinct

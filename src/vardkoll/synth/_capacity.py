@@ -169,7 +169,7 @@ def theatre_sessions(
     dates = np.array([from_day_number(int(d)).isoformat() for d in np.unique(col["day"])])
     date_text = dates[np.searchsorted(np.unique(col["day"]), col["day"])]
     session_id = np.char.add(
-        np.char.add(np.char.add(np.char.add("OP-", code), "-"), date_text),
+        np.char.add(np.char.add(np.char.add(f"OP{org.region_code}-", code), "-"), date_text),
         np.char.add(np.char.add("-", col["theatre"].astype(str)), suffix),
     )
     return pa.table(

@@ -218,7 +218,7 @@ def _ed_visits(
     year = year_of(arrival_all // MINUTES_PER_DAY)
     return pa.table(
         {
-            "visit_id": serial_ids("AKM-", year, np.arange(1, order.size + 1), 7),
+            "visit_id": serial_ids(f"AKM{org.region_code}-", year, np.arange(1, order.size + 1), 7),
             "unit_id": coded(unit_idx[order], [u.unit_id for u in org.units]),
             "patient_id": patients.take(pa.array(order)),
             "arrival": datetime_column(arrival_all),

@@ -205,7 +205,9 @@ def build_stays(org: Organisation, horizon: Horizon, rng: np.random.Generator) -
     wards = org.wards
     table = pa.table(
         {
-            "stay_id": serial_ids("VT-", year_of(admit_day), np.arange(1, n + 1), 7),
+            "stay_id": serial_ids(
+                f"VT{org.region_code}-", year_of(admit_day), np.arange(1, n + 1), 7
+            ),
             "patient_id": patient,
             "unit_id": coded(ward_of, [org.units[wd.unit].unit_id for wd in wards]),
             "ward_id": coded(ward_of, [wd.ward_id for wd in wards]),
