@@ -6,30 +6,20 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import socket
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from pypdf import PdfReader
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
 
+from browser_support import AXE, serving
 from web_support import World, make_world
 
 pytestmark = [pytest.mark.chromium, pytest.mark.xdist_group("browser")]
-AXE = Path(__file__).resolve().parents[1] / "web" / "vendor" / "axe-4.14.1.min.js"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -37,20 +27,8 @@ def served(tmp_path: Path, store_file: Path) -> Iterator[tuple[World, str]]:
     world = make_world(tmp_path)
     shutil.copy(store_file, world.settings.resolved_analytics_path())
     world.user("samordnare", "regional_coordinator", region="19", password="samordnare-lösen-1")
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(world.app, host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield world, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(world.app) as base:
+        yield world, base
 
 
 def test_the_pdf_is_built_behind_the_indicator_and_downloaded(

@@ -8,30 +8,18 @@ pages with no serious or critical violations.
 from __future__ import annotations
 
 import io
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-import uvicorn
+from browser_support import AXE, BENIGN, chromium, serving
 from playwright.sync_api import expect
 from web_support import PATHWAYS, World, make_world
 
 pytestmark = [pytest.mark.chromium, pytest.mark.xdist_group("browser")]
 
-AXE = Path(__file__).resolve().parent / "vendor" / "axe-4.14.1.min.js"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORDS = {
     "samordnare": ("regional_coordinator", {"region": "19"}),
     "vardgaranti": ("care_guarantee_officer", {"region": "19"}),
@@ -41,10 +29,6 @@ PASSWORDS = {
     "kommun": ("municipal_discharge_coordinator", {"region": "19", "municipality": "1980"}),
     "admin": ("admin", {}),
 }
-# Vega's canvas renderer reads the container's style attribute (``cursor: default;``, which it set
-# itself through the CSSOM, which CSP allows) and writes it back with setAttribute, which CSP
-# blocks. The cursor is unaffected; this one violation, identified by its hash, is expected.
-BENIGN = ("sha256-jed+0K9FSw23Je+x3ey2E0o6gW5QqdlXIu2Szdc9yxs=",)
 LANDING = {
     "samordnare": "/overview",
     "vardgaranti": "/overview",
@@ -56,43 +40,19 @@ LANDING = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, str]]:
     world = make_world(Path(tmp_path_factory.mktemp("browser")))
     for username, (role, scope) in PASSWORDS.items():
         world.user(username, role, password=f"{username}-lösenord-1", **scope)  # type: ignore[arg-type]
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(world.app, host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield world, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(world.app) as base:
+        yield world, base
 
 
 @pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(
-            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium(chromium_path) as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture

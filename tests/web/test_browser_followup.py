@@ -6,58 +6,30 @@ the path with no serious or critical violations, and no CSP violation.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
+from browser_support import AXE, BENIGN, chromium, serving
 from followup_support import make_followup_world
-from test_browser import AXE, BENIGN, CHROMIUM_ARGS
 from web_support import World
 
 pytestmark = [pytest.mark.chromium, pytest.mark.xdist_group("browser")]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, str]]:
     world = make_followup_world(Path(tmp_path_factory.mktemp("browser-followup")))
     world.user("samordnare", "regional_coordinator", region="19", password="samordnare-lösenord-1")
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(world.app, host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield world, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(world.app) as base:
+        yield world, base
 
 
 @pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(
-            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium(chromium_path) as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture

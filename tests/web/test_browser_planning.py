@@ -9,18 +9,15 @@ the planner with its answers shown.
 from __future__ import annotations
 
 import io
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-import uvicorn
+from browser_support import AXE, BENIGN, chromium, serving
 from planning_support import make_planning_world
 from playwright.sync_api import expect
-from test_browser import AXE, BENIGN, CHROMIUM_ARGS, _free_port
 from web_support import World
 
 pytestmark = [pytest.mark.chromium, pytest.mark.xdist_group("browser")]
@@ -32,32 +29,14 @@ PASSWORD = "chef-lösenord-1"
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, str]]:
     world = make_planning_world(Path(tmp_path_factory.mktemp("browser-planning")))
     world.user("chef", "clinic_manager", region="19", units=["SE19-A"], password=PASSWORD)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(world.app, host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield world, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(world.app) as base:
+        yield world, base
 
 
 @pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(
-            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium(chromium_path) as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture
