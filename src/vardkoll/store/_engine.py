@@ -76,7 +76,9 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
     in_memory = database in {None, "", ":memory:"}
     if database and not in_memory:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    # Enough pooled connections for a web server's thread pool: a connection closed on return
+    # (pool overflow) costs four PRAGMAs and their read-back on the next request.
+    engine = create_engine(url) if in_memory else create_engine(url, pool_size=20, max_overflow=20)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
