@@ -36,7 +36,7 @@ from vardkoll.planning import (
     forecast_series,
     week_calendar,
 )
-from vardkoll.services.overview import _cached, _stamp, open_analytics, store_facts
+from vardkoll.services.overview import cached_per_version, open_analytics, store_facts
 from vardkoll.services.planner_calibration import BACKCAST_WEEKS, BookingFit, fit_booking
 from vardkoll.services.planner_data import (
     PlanningChoice,
@@ -96,14 +96,13 @@ def planning_choices(
     """The queues the user may plan (clock starts in the last year), by unit and specialty."""
     where, params = _where(scope)
     on = as_of or store_facts(settings)[0]
-    path = settings.resolved_analytics_path()
-    key = ("planning-keys", str(path), _stamp(path), where, tuple(map(str, params)), on)
+    key = ("planning-keys", where, tuple(map(str, params)), on)
 
     def compute() -> list[PlanningChoice]:
         with open_analytics(settings) as con:
             return planning_keys(con, where, list(params), as_of=on)
 
-    result: list[PlanningChoice] = _cached(key, compute)
+    result: list[PlanningChoice] = cached_per_version(settings, key, compute)
     return result
 
 
@@ -184,14 +183,13 @@ def planning_case(
     on = _as_of(settings, as_of)
     choice = _find(settings, scope, key, on)
     where, params = _where(scope)
-    path = settings.resolved_analytics_path()
-    cache_key = ("planning-case", str(path), _stamp(path), key, on)
+    cache_key = ("planning-case", key, on)
 
     def compute() -> PlanningCase:
         with open_analytics(settings) as con:
             return _build_case(con, choice, where, list(params), on)
 
-    result: PlanningCase = _cached(cache_key, compute)
+    result: PlanningCase = cached_per_version(settings, cache_key, compute)
     return result
 
 
