@@ -11,8 +11,6 @@ from vardkoll.services.planner import PlanningCase, planning_case, planning_choi
 from vardkoll.services.planner_data import PlanningKey
 from vardkoll.web.context import Ctx
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def parse_queue(value: str | None) -> PlanningKey | None:
     """``unit|specialty|entry_type`` from the selector; ``None`` when not given."""

@@ -19,8 +19,10 @@ from typing import Any, Literal
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from starlette.responses import Response
 
 Kind = Literal["text", "int", "share", "date"]
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -112,3 +114,24 @@ def to_xlsx(table: Table, *, sheet: str, about: list[tuple[str, str]]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def download(
+    table: Table,
+    fmt: str,
+    *,
+    name: str,
+    sheet: str,
+    about: list[tuple[str, str]],
+    formatter: Formatter,
+) -> Response:
+    """``table`` as an attachment: CSV formatted as on screen, or Excel with its Info sheet."""
+    if fmt == "csv":
+        body, media = to_csv(table, formatter), "text/csv; charset=utf-8"
+    else:
+        body, media = to_xlsx(table, sheet=sheet, about=about), XLSX_MEDIA
+    return Response(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )

@@ -15,7 +15,7 @@ from vardkoll.web.context import Ctx
 from vardkoll.web.i18n import N_
 from vardkoll.web.labels import region_label
 from vardkoll.web.routes.overview import cell_formatter
-from vardkoll.web.tables import Table, to_csv, to_xlsx
+from vardkoll.web.tables import Table, download
 from vardkoll.web.templating import render
 
 VIEW_LABELS: dict[str, str] = {
@@ -107,16 +107,13 @@ def panel_or_page(ctx: Ctx, page: str, panel: str, **values: Any) -> Response:
 def export_table(
     ctx: Ctx, table: Table, fmt: str, name: str, about: list[tuple[str, str]]
 ) -> Response:
-    if fmt == "csv":
-        body = to_csv(table, cell_formatter(ctx.lang))
-        media = "text/csv; charset=utf-8"
-    else:
-        body = to_xlsx(table, sheet=ctx._("Follow-up"), about=about)
-        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(
-        body,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    return download(
+        table,
+        fmt,
+        name=name,
+        sheet=ctx._("Follow-up"),
+        about=about,
+        formatter=cell_formatter(ctx.lang),
     )
 
 

@@ -22,7 +22,7 @@ from vardkoll.services.overview import region_choices, region_overview, store_fa
 from vardkoll.web.context import Ctx, CtxDep
 from vardkoll.web.i18n import fmt_date, fmt_int, fmt_share
 from vardkoll.web.labels import entry_label, region_label, specialty_label
-from vardkoll.web.tables import Column, Table, to_csv, to_xlsx
+from vardkoll.web.tables import Column, Table, download
 from vardkoll.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -279,23 +279,19 @@ def export(
     sel = selection(ctx, region, as_of, q, sort, dir)
     data = _load(ctx, sel)
     table = overview_table(ctx, sel, data)
-    name = f"vardkoll-lagesbild-{sel.region or 'alla'}-{sel.as_of.isoformat()}"
-    if fmt == "csv":
-        body = to_csv(table, cell_formatter(ctx.lang))
-        media = "text/csv; charset=utf-8"
-    else:
-        about = [
-            (ctx._("Selection"), _scope_label(ctx, sel)),
-            (ctx._("Still waiting on"), sel.as_of.isoformat()),
-            (ctx._("View"), ctx._("Pause-adjusted clock")),
-            (ctx._("Rule set"), data.data.rule_set),
-            (ctx._("Filter"), sel.q),
-            *((ctx._("Note"), note) for note in table.notes),
-        ]
-        body = to_xlsx(table, sheet=ctx._("Overview"), about=about)
-        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(
-        body,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    about = [
+        (ctx._("Selection"), _scope_label(ctx, sel)),
+        (ctx._("Still waiting on"), sel.as_of.isoformat()),
+        (ctx._("View"), ctx._("Pause-adjusted clock")),
+        (ctx._("Rule set"), data.data.rule_set),
+        (ctx._("Filter"), sel.q),
+        *((ctx._("Note"), note) for note in table.notes),
+    ]
+    return download(
+        table,
+        fmt,
+        name=f"vardkoll-lagesbild-{sel.region or 'alla'}-{sel.as_of.isoformat()}",
+        sheet=ctx._("Overview"),
+        about=about,
+        formatter=cell_formatter(ctx.lang),
     )

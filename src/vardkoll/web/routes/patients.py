@@ -25,7 +25,7 @@ from vardkoll.services.patients import (
 from vardkoll.web.context import Ctx, CtxDep
 from vardkoll.web.labels import entry_label, specialty_label
 from vardkoll.web.routes.overview import cell_formatter
-from vardkoll.web.tables import Column, Table, to_csv, to_xlsx
+from vardkoll.web.tables import Column, Table, download
 from vardkoll.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -159,21 +159,13 @@ def waiting_export(
         action="export",
         resource=f"/waiting-lists/export.{fmt}",
     )
-    table = waiting_table(ctx, rows, query)
-    if fmt == "csv":
-        body = to_csv(table, cell_formatter(ctx.lang))
-        media = "text/csv; charset=utf-8"
-    else:
-        body = to_xlsx(
-            table,
-            sheet=ctx._("Waiting lists"),
-            about=[(ctx._("View"), ctx._("Pause-adjusted clock"))],
-        )
-        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(
-        body,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="vardkoll-vantelista.{fmt}"'},
+    return download(
+        waiting_table(ctx, rows, query),
+        fmt,
+        name="vardkoll-vantelista",
+        sheet=ctx._("Waiting lists"),
+        about=[(ctx._("View"), ctx._("Pause-adjusted clock"))],
+        formatter=cell_formatter(ctx.lang),
     )
 
 

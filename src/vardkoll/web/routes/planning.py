@@ -19,7 +19,7 @@ from vardkoll.domain import InputError, NotFound, parse_day
 from vardkoll.services.planner import PlanningCase, planning_choices
 from vardkoll.services.planner_questions import GoalAnswer, goal_answer
 from vardkoll.web.context import Ctx, CtxDep
-from vardkoll.web.planning_request import XLSX, is_fragment, pick_case
+from vardkoll.web.planning_request import is_fragment, pick_case
 from vardkoll.web.planning_views import (
     TRUST_LABELS,
     fmt_one,
@@ -31,7 +31,7 @@ from vardkoll.web.planning_views import (
 )
 from vardkoll.web.routes.overview import cell_formatter
 from vardkoll.web.routes.planning_scenarios import FIELDS, SLOTS, ScenarioForm
-from vardkoll.web.tables import to_csv, to_xlsx
+from vardkoll.web.tables import download
 from vardkoll.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -160,24 +160,23 @@ def plan_export(
     table = plan_table(answer.plan, ctx._)
     key = answer.case.key
     name = f"vardkoll-produktionsplan-{key.unit_id}-{key.entry_type}-{answer.case.start}"
-    if fmt == "csv":
-        body, media = to_csv(table, cell_formatter(ctx.lang)), "text/csv; charset=utf-8"
-    else:
-        facts = goal_facts(answer)
-        about = [
-            (ctx._("Queue"), queue_label(key, answer.case.choice.unit_name, ctx._, ctx.lang)),
-            (ctx._("Data as of"), answer.case.as_of.isoformat()),
-            (ctx._("Goal"), f"{answer.goal.target_share:.0%} ≤ {answer.by.isoformat()}"),
-            (ctx._("Relief capacity per week"), fmt_one(facts["relief_per_week"], ctx.lang)),
-            (
-                ctx._("Sustainable capacity per week"),
-                fmt_one(facts["sustainable_per_week"], ctx.lang),
-            ),
-            (ctx._("Confirmed by simulation"), ctx._("Yes") if facts["confirmed"] else ctx._("No")),
-        ]
-        body, media = to_xlsx(table, sheet=ctx._("Production plan"), about=about), XLSX
-    return Response(
-        body,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    facts = goal_facts(answer)
+    about = [
+        (ctx._("Queue"), queue_label(key, answer.case.choice.unit_name, ctx._, ctx.lang)),
+        (ctx._("Data as of"), answer.case.as_of.isoformat()),
+        (ctx._("Goal"), f"{answer.goal.target_share:.0%} ≤ {answer.by.isoformat()}"),
+        (ctx._("Relief capacity per week"), fmt_one(facts["relief_per_week"], ctx.lang)),
+        (
+            ctx._("Sustainable capacity per week"),
+            fmt_one(facts["sustainable_per_week"], ctx.lang),
+        ),
+        (ctx._("Confirmed by simulation"), ctx._("Yes") if facts["confirmed"] else ctx._("No")),
+    ]
+    return download(
+        table,
+        fmt,
+        name=name,
+        sheet=ctx._("Production plan"),
+        about=about,
+        formatter=cell_formatter(ctx.lang),
     )

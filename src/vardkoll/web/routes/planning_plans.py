@@ -18,11 +18,11 @@ from vardkoll.services.planner_data import PlanningKey
 from vardkoll.services.planner_questions import goal_answer
 from vardkoll.services.production_plans import list_plans, plan_follow_up, save_plan
 from vardkoll.web.context import Ctx, CtxDep
-from vardkoll.web.planning_request import XLSX, pick_case
+from vardkoll.web.planning_request import pick_case
 from vardkoll.web.planning_views import follow_up_table, plan_table, queue_label
 from vardkoll.web.routes.overview import cell_formatter
 from vardkoll.web.routes.planning import parse_goal
-from vardkoll.web.tables import to_csv, to_xlsx
+from vardkoll.web.tables import download
 from vardkoll.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -94,20 +94,19 @@ def plan_export(ctx: CtxDep, plan_id: int, fmt: str) -> Response:
     if not follow.rows:
         table = plan_table(follow.plan.weeks, ctx._)
     name = f"vardkoll-plan-{plan_id}-uppfoljning"
-    if fmt == "csv":
-        body, media = to_csv(table, cell_formatter(ctx.lang)), "text/csv; charset=utf-8"
-    else:
-        plan = follow.plan
-        about = [
-            (ctx._("Queue"), queue_label(plan.key, plan.key.unit_id, ctx._, ctx.lang)),
-            (ctx._("Scenario name"), plan.scenario),
-            (ctx._("Saved by"), plan.created_by),
-            (ctx._("Saved"), plan.created_at.isoformat(timespec="minutes")),
-            (ctx._("Actual up to"), follow.store_as_of.isoformat()),
-        ]
-        body, media = to_xlsx(table, sheet=ctx._("Plan vs actual"), about=about), XLSX
-    return Response(
-        body,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    plan = follow.plan
+    about = [
+        (ctx._("Queue"), queue_label(plan.key, plan.key.unit_id, ctx._, ctx.lang)),
+        (ctx._("Scenario name"), plan.scenario),
+        (ctx._("Saved by"), plan.created_by),
+        (ctx._("Saved"), plan.created_at.isoformat(timespec="minutes")),
+        (ctx._("Actual up to"), follow.store_as_of.isoformat()),
+    ]
+    return download(
+        table,
+        fmt,
+        name=name,
+        sheet=ctx._("Plan vs actual"),
+        about=about,
+        formatter=cell_formatter(ctx.lang),
     )

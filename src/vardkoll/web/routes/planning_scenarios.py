@@ -21,10 +21,10 @@ from vardkoll.services.planner import PlanningCase
 from vardkoll.services.planner_questions import scenario_outcomes
 from vardkoll.web.context import Ctx, CtxDep
 from vardkoll.web.i18n import N_
-from vardkoll.web.planning_request import XLSX, is_fragment, pick_case
+from vardkoll.web.planning_request import is_fragment, pick_case
 from vardkoll.web.planning_views import comparison_table, fan_spec, queue_label, queue_value
 from vardkoll.web.routes.overview import cell_formatter
-from vardkoll.web.tables import to_csv, to_xlsx
+from vardkoll.web.tables import download
 from vardkoll.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -224,19 +224,18 @@ def scenarios_export(ctx: CtxDep, fmt: str, queue: str | None = None) -> Respons
     case, outcomes, _form = _compare(ctx, queue)
     table = comparison_table(outcomes, ctx._)
     name = f"vardkoll-scenarier-{case.key.unit_id}-{case.key.entry_type}-{case.start}"
-    if fmt == "csv":
-        body, media = to_csv(table, cell_formatter(ctx.lang)), "text/csv; charset=utf-8"
-    else:
-        about = [
-            (ctx._("Queue"), queue_label(case.key, case.choice.unit_name, ctx._, ctx.lang)),
-            (ctx._("Data as of"), case.as_of.isoformat()),
-            (ctx._("First simulated week"), case.start.isoformat()),
-            (ctx._("Weeks simulated"), str(case.weeks)),
-            (ctx._("Replications"), str(outcomes[0].result.replications)),
-        ]
-        body, media = to_xlsx(table, sheet=ctx._("Scenarios"), about=about), XLSX
-    return Response(
-        body,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    about = [
+        (ctx._("Queue"), queue_label(case.key, case.choice.unit_name, ctx._, ctx.lang)),
+        (ctx._("Data as of"), case.as_of.isoformat()),
+        (ctx._("First simulated week"), case.start.isoformat()),
+        (ctx._("Weeks simulated"), str(case.weeks)),
+        (ctx._("Replications"), str(outcomes[0].result.replications)),
+    ]
+    return download(
+        table,
+        fmt,
+        name=name,
+        sheet=ctx._("Scenarios"),
+        about=about,
+        formatter=cell_formatter(ctx.lang),
     )
