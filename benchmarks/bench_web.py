@@ -205,6 +205,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=60.0, help="total run (split 3 ways)")
     parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--pathways", type=int, default=300_000)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument(
@@ -254,6 +255,8 @@ def main() -> None:
             str(port),
             "--log-level",
             "warning",
+            "--workers",
+            str(args.workers),
         ],
         env=env,
     )

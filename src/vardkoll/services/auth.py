@@ -132,10 +132,15 @@ def load_session(
 ) -> SessionInfo | None:
     """The live session behind a cookie token; expired or disabled ones are removed."""
     now = now or datetime.now(UTC)
-    row = session.get(WebSession, _session_id(token))
-    if row is None:
+    # One round trip for the session and its account: this runs on every request.
+    found = session.execute(
+        select(WebSession, User)
+        .outerjoin(User, User.id == WebSession.user_id)
+        .where(WebSession.id == _session_id(token))
+    ).first()
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
+    row, user = found
     idle = timedelta(minutes=settings.session_idle_minutes)
     if user is None or not user.active or now - _aware(row.last_seen) > idle:
         session.delete(row)
