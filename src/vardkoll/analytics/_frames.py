@@ -115,15 +115,25 @@ def _sortable(column: pd.Series) -> pa.Array:
 
 
 def finish(
-    frame: pd.DataFrame, table: str, by: Sequence[str], *, presorted: bool = False
+    frame: pd.DataFrame,
+    table: str,
+    by: Sequence[str],
+    *,
+    presorted: bool = False,
+    typed: bool = False,
 ) -> pd.DataFrame:
     """Columns in canonical order and types, rows sorted by date, cut and view.
 
     Text is ``category`` (few distinct values, many rows), counts ``Int64``, values ``float64``,
     dates ``datetime.date`` objects. Rows are sorted with Arrow (nulls first), which is much
     faster than pandas on text keys. ``presorted`` skips the sort for a caller that already
-    ordered the rows the same way.
+    ordered the rows the same way; ``typed`` also skips the conversions for one that built
+    every column in its canonical type already (the ``sweep`` method, whose output the
+    cross-method tests compare with these conversions' cell by cell, types included).
     """
+    if typed and presorted:
+        dates = [c for c in _DATES if c in frame.columns]
+        return frame.reindex(columns=[*dates, *by, *COLUMNS[table]])
     frame = frame.copy()
     if "month_index" in frame.columns:
         codes, uniques = pd.factorize(frame["month_index"].astype("int64"))

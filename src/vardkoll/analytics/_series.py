@@ -93,6 +93,11 @@ def _portable_waiting(
     return execute(union)
 
 
+def _shape(swept: bool) -> dict[str, bool]:
+    """A sweep frame comes sorted and typed; anything else is finished in full."""
+    return {"presorted": swept, "typed": swept}
+
+
 def series_for_cut(
     tables: IndicatorTables,
     as_of: dt.date,
@@ -129,9 +134,9 @@ def series_for_cut(
         by=tuple(keys),
         month_ends=tuple(ends),
         method=method,
-        waiting=finish(waiting, "waiting", keys, presorted=presorted["waiting"]),
-        completed=finish(completed, "completed", keys, presorted=presorted["completed"]),
-        flows=finish(flows, "flows", keys, presorted=presorted["flows"]),
+        waiting=finish(waiting, "waiting", keys, **_shape(presorted["waiting"])),
+        completed=finish(completed, "completed", keys, **_shape(presorted["completed"])),
+        flows=finish(flows, "flows", keys, **_shape(presorted["flows"])),
     )
 
 

@@ -24,10 +24,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vardkoll.analytics._flows import month_index
+from vardkoll.analytics._frames import month_bounds
 from vardkoll.analytics._indicators import to_arrow
-from vardkoll.analytics._monthly import completed_by_month, flows_by_month
+from vardkoll.analytics._monthly import MonthlyCompleted, MonthlyFlows
 from vardkoll.analytics._prepare import FAR_DAY, IndicatorTables, epoch_day, pathway_facts
-from vardkoll.analytics._sweep import VIEW_GROUPS, MonthPosition, SweepInput, sweep_month_ends
+from vardkoll.analytics._sweep import VIEW_GROUPS, SweepResult
+from vardkoll.analytics._sweep_chunks import KernelInput, run_kernels
+from vardkoll.analytics._sweep_frames import (
+    GroupFrame,
+    Placement,
+    dates,
+    integers,
+    labels,
+    shares,
+)
 
 __all__ = ["disjoint_pieces", "sweep_series"]
 
@@ -145,70 +155,6 @@ def disjoint_pieces(
     return row[keep], piece_start[keep], end[keep]
 
 
-class _Frame:
-    """Builds an output frame in canonical row order from group ids and integer sort keys.
-
-    The groups are ranked once (Arrow sort, nulls first, as :func:`finish` sorts) and the
-    rows' group ids replaced by the ranks, so rows are then ordered by one integer key. Text
-    columns come out as pandas categoricals built from codes: no string is made per row.
-    """
-
-    def __init__(self, groups: pa.Table, by: Sequence[str]) -> None:
-        self.by = list(by)
-        groups = groups.sort_by("gid")
-        n = groups.num_rows
-        self.size = n
-        self.rank = np.arange(n, dtype=np.int32)
-        if self.by:
-            order = pc.sort_indices(groups, sort_keys=[(k, "ascending", "at_start") for k in by])
-            self.rank[np.asarray(order)] = np.arange(n, dtype=np.int32)
-            groups = groups.take(order)
-        self.columns: dict[str, tuple[I64, Any]] = {}
-        for k in self.by:
-            column = groups.column(k).combine_chunks()
-            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-                encoded = pc.dictionary_encode(column)
-                codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(), dtype=np.int64)
-                self.columns[k] = (codes, encoded.dictionary.to_pylist())
-            else:
-                self.columns[k] = (np.arange(n, dtype=np.int64), column.to_pandas())
-
-    def build(self, gid: I64, month: I64, after: I64, kinds: int) -> tuple[pd.DataFrame, I64]:
-        """Rows ordered by (month, group, ``after``), ``after`` in ``0 … kinds − 1``; ``gid``
-        already holds ranks. The kernels emit runs in this order, which a stable sort merges
-        in linear time."""
-        key = (month.astype(np.int64) * self.size + gid) * kinds + after
-        order = np.argsort(key, kind="stable")
-        g = gid[order]
-        frame = pd.DataFrame(index=pd.RangeIndex(order.size))
-        for k, (codes, values) in self.columns.items():
-            if isinstance(values, list):
-                categories: pd.Index[str] = pd.Index(values, dtype="str")
-                frame[k] = pd.Categorical.from_codes(codes[g], categories=categories)
-            else:
-                frame[k] = values.iloc[g].to_numpy()
-        return frame, order
-
-
-def _labels(names: Sequence[str], codes: I64) -> pd.Categorical[str]:
-    """Text column from small integer codes into ``names`` (which may repeat)."""
-    categories = list(dict.fromkeys(names))
-    lookup = np.array([categories.index(n) for n in names], dtype=np.int64)
-    labels: pd.Categorical[str] = pd.Categorical.from_codes(
-        lookup[codes], categories=pd.Index(categories)
-    )
-    return labels
-
-
-def _dates(days: list[dt.date], codes: I64) -> npt.NDArray[np.object_]:
-    return np.array(days, dtype=object)[codes]
-
-
-def _assign(frame: pd.DataFrame, columns: dict[str, Any]) -> None:
-    for name, values in columns.items():
-        frame[name] = values
-
-
 def _column(table: pa.Table, name: str, dtype: type[np.generic]) -> npt.NDArray[Any]:
     """A NULL-free column as NumPy, without a copy when the types already agree."""
     return np.asarray(table.column(name).to_numpy(), dtype=dtype)
@@ -220,15 +166,6 @@ def _pauses(table: pa.Table) -> tuple[I64, I64, I64]:
     row = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.int64)
     packed = np.asarray(pc.list_flatten(lists).to_numpy(), dtype=np.int64)
     return row, packed // _PACK, packed % _PACK
-
-
-def _share(within: I64, limited: I64) -> npt.NDArray[np.float64]:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(limited > 0, within / np.maximum(limited, 1), np.nan)
-
-
-def _beyond(within: I64, limited: I64) -> pd.arrays.IntegerArray:
-    return pd.arrays.IntegerArray(limited - within, limited == 0)
 
 
 def sweep_series(
@@ -253,92 +190,141 @@ def sweep_series(
     piece_row, piece_start, piece_end = disjoint_pieces(*_pauses(table), s)
     del table
     n_groups = groups.num_rows
-    frames = _Frame(groups, by)
-    gid = frames.rank[gid]
-
-    # Month-end states.
-    data = SweepInput(gid, s, r, fp, limit, piece_row, piece_start, piece_end, n_groups, void)
+    frames = GroupFrame(groups, by)
     month_ends = np.array([epoch_day(d) for d in ends], dtype=np.int64)
-    res = sweep_month_ends(data, month_ends)
-    del data
-
-    # Flows: start and removal events, bucketed by calendar month: −1 before the first
-    # month, ``months`` after the last (or never).
-    months = len(ends)
-    position = MonthPosition(np.array([epoch_day(d) for d in ends], dtype=np.int64))
-    first_day = epoch_day(ends[0].replace(day=1))
-    s_bucket = np.where(s < first_day, -1, position.left(s)).astype(np.int32)
-    r_bucket = np.where(r < first_day, -1, position.left(r)).astype(np.int32)
-    fl = flows_by_month(gid, s_bucket, r_bucket, treated, n_groups, months)
-    flows, o = frames.build(fl.gid, fl.month, np.zeros(fl.gid.size, np.int64), 1)
-    outflow = fl.outflow_treated[o] + fl.outflow_removed_other[o]
-    _assign(
-        flows,
-        {
-            "month_index": fl.month[o] + month_index(ends[0]),
-            "queue_start": fl.queue_start[o],
-            "inflow": fl.inflow[o],
-            "outflow_treated": fl.outflow_treated[o],
-            "outflow_removed_other": fl.outflow_removed_other[o],
-            "outflow": outflow,
-            "net_change": fl.inflow[o] - outflow,
-            "queue_end": fl.queue_end[o],
-        },
+    results = run_kernels(
+        KernelInput(
+            frames.rank[gid],
+            s,
+            r,
+            fp,
+            limit,
+            treated,
+            void,
+            piece_row,
+            piece_start,
+            piece_end,
+            n_groups,
+        ),
+        month_ends,
+        first,
+    )
+    del gid, s, r, fp, limit, treated, void, piece_row, piece_start, piece_end
+    periods = [month_bounds(month_index(ends[0]) + i) for i in range(len(ends))]
+    return (
+        _waiting_frame(results.waiting, frames, ends),
+        _completed_frame(results.completed, frames, periods),
+        _flows_frame(results.flows, frames, periods),
     )
 
-    # Completed in each month: waits up to the removal day, paused days before it.
-    done = np.flatnonzero((r_bucket >= 0) & (r_bucket < months))
-    paused = np.zeros(done.size, dtype=np.int64)
-    if piece_row.size:
-        where = np.searchsorted(done, piece_row)
-        hit = done[np.minimum(where, done.size - 1)] == piece_row if done.size else where < 0
-        overlap = np.minimum(piece_end[hit], r[piece_row[hit]]) - piece_start[hit]
-        paused = np.bincount(
-            where[hit], weights=np.maximum(overlap, 0), minlength=done.size
-        ).astype(np.int64)
-    cm = completed_by_month(
-        gid[done],
-        r_bucket[done],
-        treated[done],
-        r[done] - s[done],
-        paused,
-        fp[done] <= r[done],
-        limit[done],
-        n_groups,
-        months,
-        void[done],
+
+def _parts(results: Sequence[Any], name: str) -> list[npt.NDArray[Any]]:
+    return [getattr(r, name) for r in results]
+
+
+def _waiting_frame(
+    results: Sequence[SweepResult], frames: GroupFrame, ends: Sequence[dt.date]
+) -> pd.DataFrame:
+    view_group = _parts(results, "view_group")
+    place = Placement(
+        _parts(results, "gid"),
+        _parts(results, "month"),
+        [_VIEW_GROUP_RANK[v] for v in view_group],
+        3,
+        frames.size,
     )
-    completed, o = frames.build(
-        cm.gid, cm.month, _OUTCOME_RANK[cm.outcome] * 3 + _VIEW_GROUP_RANK[cm.view_group], 6
+    month = place.take(_parts(results, "month"), np.int64)
+    view = place.take(view_group, np.int8)
+    share, beyond = shares(
+        place.take(_parts(results, "within"), np.int64),
+        place.take(_parts(results, "limited"), np.int64),
     )
-    _assign(
-        completed,
+    return pd.DataFrame(
         {
-            "month_index": cm.month[o] + month_index(ends[0]),
-            "outcome": _labels(_OUTCOMES, cm.outcome[o]),
-            "view": _labels(_VIEWS, cm.view_group[o]),
-            "wait_group": _labels(_GROUPS, cm.view_group[o]),
-            "completed_count": cm.count[o],
-            "completed_within_limit_share": _share(cm.within[o], cm.limited[o]),
-            "completed_beyond_limit_count": _beyond(cm.within[o], cm.limited[o]),
-            "completed_guarantee_void_count": cm.void[o],
-            "completed_median_days": cm.median[o],
-            "completed_p90_days": cm.p90[o],
+            "on": dates(ends, month),
+            **frames.columns(place.take(_parts(results, "gid"), np.int64)),
+            "view": labels(_VIEWS, view),
+            "wait_group": labels(_GROUPS, view),
+            "waiting_count": integers(place.take(_parts(results, "count"), np.int64)),
+            "waiting_within_limit_share": share,
+            "waiting_beyond_limit_count": beyond,
+            "waiting_guarantee_void_count": integers(place.take(_parts(results, "void"), np.int64)),
+            "waiting_median_days": place.take(_parts(results, "median"), np.float64),
+            "waiting_p90_days": place.take(_parts(results, "p90"), np.float64),
         },
+        copy=False,
     )
-    waiting, o = frames.build(res.gid, res.month, _VIEW_GROUP_RANK[res.view_group], 3)
-    _assign(
-        waiting,
+
+
+def _completed_frame(
+    results: Sequence[MonthlyCompleted],
+    frames: GroupFrame,
+    periods: Sequence[tuple[dt.date, dt.date]],
+) -> pd.DataFrame:
+    outcome, view_group = _parts(results, "outcome"), _parts(results, "view_group")
+    place = Placement(
+        _parts(results, "gid"),
+        _parts(results, "month"),
+        [
+            _OUTCOME_RANK[o] * 3 + _VIEW_GROUP_RANK[v]
+            for o, v in zip(outcome, view_group, strict=True)
+        ],
+        6,
+        frames.size,
+    )
+    month = place.take(_parts(results, "month"), np.int64)
+    view = place.take(view_group, np.int8)
+    share, beyond = shares(
+        place.take(_parts(results, "within"), np.int64),
+        place.take(_parts(results, "limited"), np.int64),
+    )
+    return pd.DataFrame(
         {
-            "on": _dates(list(ends), res.month[o]),
-            "view": _labels(_VIEWS, res.view_group[o]),
-            "wait_group": _labels(_GROUPS, res.view_group[o]),
-            "waiting_count": res.count[o],
-            "waiting_within_limit_share": _share(res.within[o], res.limited[o]),
-            "waiting_beyond_limit_count": _beyond(res.within[o], res.limited[o]),
-            "waiting_guarantee_void_count": res.void[o],
-            "waiting_median_days": res.median[o],
-            "waiting_p90_days": res.p90[o],
+            "period_start": dates([p[0] for p in periods], month),
+            "period_end": dates([p[1] for p in periods], month),
+            **frames.columns(place.take(_parts(results, "gid"), np.int64)),
+            "outcome": labels(_OUTCOMES, place.take(outcome, np.int8)),
+            "view": labels(_VIEWS, view),
+            "wait_group": labels(_GROUPS, view),
+            "completed_count": integers(place.take(_parts(results, "count"), np.int64)),
+            "completed_within_limit_share": share,
+            "completed_beyond_limit_count": beyond,
+            "completed_guarantee_void_count": integers(
+                place.take(_parts(results, "void"), np.int64)
+            ),
+            "completed_median_days": place.take(_parts(results, "median"), np.float64),
+            "completed_p90_days": place.take(_parts(results, "p90"), np.float64),
         },
+        copy=False,
     )
-    return waiting, completed, flows
+
+
+def _flows_frame(
+    results: Sequence[MonthlyFlows],
+    frames: GroupFrame,
+    periods: Sequence[tuple[dt.date, dt.date]],
+) -> pd.DataFrame:
+    gid = _parts(results, "gid")
+    place = Placement(
+        gid, _parts(results, "month"), [np.zeros(g.size, np.int64) for g in gid], 1, frames.size
+    )
+    month = place.take(_parts(results, "month"), np.int64)
+    inflow = place.take(_parts(results, "inflow"), np.int64)
+    treated = place.take(_parts(results, "outflow_treated"), np.int64)
+    other = place.take(_parts(results, "outflow_removed_other"), np.int64)
+    outflow = treated + other
+    return pd.DataFrame(
+        {
+            "period_start": dates([p[0] for p in periods], month),
+            "period_end": dates([p[1] for p in periods], month),
+            **frames.columns(place.take(gid, np.int64)),
+            "queue_start": integers(place.take(_parts(results, "queue_start"), np.int64)),
+            "inflow": integers(inflow),
+            "outflow_treated": integers(treated),
+            "outflow_removed_other": integers(other),
+            "outflow": integers(outflow),
+            "net_change": integers(inflow - outflow),
+            "queue_end": integers(place.take(_parts(results, "queue_end"), np.int64)),
+        },
+        copy=False,
+    )
