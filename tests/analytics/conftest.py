@@ -18,7 +18,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from tests.analytics.reference import Reference
-from tests.analytics.synthetic import handmade_tables, synthetic_tables, to_arrow
+from tests.analytics.synthetic import (
+    handmade_tables,
+    synthetic_tables,
+    synthetic_transfers,
+    to_arrow,
+)
 from tests.conftest import require, spark_available
 
 from vardkoll.analytics import IndicatorTables, tables_from
@@ -34,7 +39,9 @@ SPARK_NOISE = [
 
 @pytest.fixture(scope="session")
 def frames() -> dict[str, tuple[pd.DataFrame, ...]]:
-    return {"synthetic": synthetic_tables(), "handmade": handmade_tables()}
+    pathways, pauses = synthetic_tables()
+    transfers = synthetic_transfers(pathways)
+    return {"synthetic": (pathways, pauses, transfers), "handmade": handmade_tables()}
 
 
 @pytest.fixture(scope="session")

@@ -173,7 +173,7 @@ class Reference:
             r = p.removed_on
             if r is None or pd.isna(r) or not (start <= r <= end):
                 continue
-            dims = {c: getattr(p, c) for c in by}
+            dims = self._dims_on(p, by, r)  # the unit responsible on the removal day
             outcome = "treated" if p.removal_reason == "treated" else "removed_other"
             limit = self.limit(p.entry_type, p.clock_start)
             rows.append(
@@ -202,32 +202,65 @@ class Reference:
         frame["period_start"], frame["period_end"] = start, end
         return frame
 
-    def _waiting_count(self, on: dt.date) -> pd.Series:
-        pw = self.pathways
-        removed = pw.removed_on.map(lambda r: r is not None and not pd.isna(r) and r <= on)
-        return (pw.clock_start <= on) & ~removed
-
     def flows(self, start: dt.date, end: dt.date, by: Sequence[str]) -> pd.DataFrame:
-        pw = self.pathways
-        in_period = pw.removed_on.map(
-            lambda r: r is not None and not pd.isna(r) and start <= r <= end
+        """Pathway by pathway: the queue the evening before ``start`` and at ``end`` on the
+        unit of that day; a clock start on the unit of its day, a removal on the unit of its
+        day; a transfer wherever the unit of day t − 1 and of day t differ while waiting."""
+        zero = dict.fromkeys(
+            (
+                "queue_start",
+                "inflow",
+                "outflow_treated",
+                "outflow_removed_other",
+                "transferred_in",
+                "transferred_out",
+                "queue_end",
+            ),
+            0,
         )
-        treated = pw.removal_reason == "treated"
-        frame = pd.DataFrame({c: pw[c] for c in by})
-        frame["queue_start"] = self._waiting_count(start - dt.timedelta(days=1)).astype(int)
-        frame["inflow"] = ((pw.clock_start >= start) & (pw.clock_start <= end)).astype(int)
-        frame["outflow_treated"] = (in_period & treated).astype(int)
-        frame["outflow_removed_other"] = (in_period & ~treated).astype(int)
-        frame["queue_end"] = self._waiting_count(end).astype(int)
-        out = (
-            frame.groupby(list(by), dropna=False).sum().reset_index()
-            if by
-            else frame.sum().to_frame().T
+        totals: dict[tuple[object, ...], dict[str, int]] = {}
+        keys = list(by)
+
+        def add(dims: dict[str, object], column: str) -> None:
+            k = tuple(None if pd.isna(dims[c]) else dims[c] for c in keys)  # type: ignore[call-overload]
+            totals.setdefault(k, dict(zero))[column] += 1
+
+        eve = start - dt.timedelta(days=1)
+        for p in self.pathways.itertuples():
+            s = p.clock_start
+            r = None if p.removed_on is None or pd.isna(p.removed_on) else p.removed_on
+            for day, column in ((eve, "queue_start"), (end, "queue_end")):
+                if s <= day and (r is None or r > day):
+                    add(self._dims_on(p, by, day), column)
+            if start <= s <= end:
+                add(self._dims_on(p, by, s), "inflow")
+            if r is not None and start <= r <= end:
+                treated = p.removal_reason == "treated"
+                add(
+                    self._dims_on(p, by, r),
+                    "outflow_treated" if treated else "outflow_removed_other",
+                )
+            history = self.units.get(p.pathway_key, [])
+            for since in sorted({day for day, _ in history}):
+                if s < since <= (r or dt.date.max) and start <= since <= end:
+                    before = self._dims_on(p, by, since - dt.timedelta(days=1))
+                    after = self._dims_on(p, by, since)
+                    if before != after:
+                        add(before, "transferred_out")
+                        add(after, "transferred_in")
+        out = pd.DataFrame(
+            [{**dict(zip(keys, k, strict=True)), **v} for k, v in totals.items()],
+            columns=[*keys, *zero],
         )
         out["outflow"] = out.outflow_treated + out.outflow_removed_other
-        out["net_change"] = out.inflow - out.outflow
+        out["net_change"] = out.inflow + out.transferred_in - out.outflow - out.transferred_out
         keep = (
-            (out.queue_start != 0) | (out.queue_end != 0) | (out.inflow != 0) | (out.outflow != 0)
+            (out.queue_start != 0)
+            | (out.queue_end != 0)
+            | (out.inflow != 0)
+            | (out.outflow != 0)
+            | (out.transferred_in != 0)
+            | (out.transferred_out != 0)
         )
         out = out[keep].copy()
         out["period_start"], out["period_end"] = start, end
@@ -271,17 +304,29 @@ class Reference:
         recent_from = on - dt.timedelta(days=55)
         limits = rule_set_in_force(self.rule_set, on).limits
         buckets: dict[tuple[object, ...], dict[str, float]] = {}
+
+        def bucket(p: object, day: dt.date) -> dict[str, float]:
+            """The counters of the cut ``p`` belongs to on ``day`` (its unit of the day)."""
+            dims = self._dims_on(p, by, day)
+            k = tuple(None if pd.isna(dims[c]) else dims[c] for c in by)  # type: ignore[call-overload]
+            return buckets.setdefault(k, {"q": 0, "w": 0, "d": 0, "c": 0})
+
         for p in self.pathways.itertuples():
-            k = tuple(None if pd.isna(getattr(p, c)) else getattr(p, c) for c in by)
-            b = buckets.setdefault(k, {"q": 0, "w": 0, "d": 0, "c": 0})
             r = None if p.removed_on is None or pd.isna(p.removed_on) else p.removed_on
             if p.clock_start <= on and (r is None or r > on):
+                b = bucket(p, on)
                 b["q"] += 1
                 b["w"] += (on - p.clock_start).days
             if recent_from <= p.clock_start <= on:
-                b["d"] += 1
+                bucket(p, p.clock_start)["d"] += 1
+            # A pathway transferred in while waiting is demand on the unit receiving it.
+            for since in sorted({day for day, _ in self.units.get(p.pathway_key, [])}):
+                if p.clock_start < since <= (r or dt.date.max) and recent_from <= since <= on:
+                    before = self._dims_on(p, by, since - dt.timedelta(days=1))
+                    if before != self._dims_on(p, by, since):
+                        bucket(p, since)["d"] += 1
             if r is not None and recent_from <= r <= on and p.removal_reason == "treated":
-                b["c"] += 1
+                bucket(p, r)["c"] += 1
         rows = []
         for k, b in buckets.items():
             if not (b["q"] or b["d"] or b["c"]):

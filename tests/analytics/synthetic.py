@@ -117,6 +117,45 @@ def synthetic_tables(n: int = 20_000, seed: int = 20251125) -> tuple[pd.DataFram
     return pathways, pauses
 
 
+def synthetic_transfers(pathways: pd.DataFrame, seed: int = 7) -> pd.DataFrame:
+    """``pathway_units`` for the synthetic pathways: about one in twenty-five that waited a
+    while moves to another unit of its region once, some twice; some first rows begin before
+    the clock start, and a few pathways pass through a unit for no time at all (on and off
+    the same day). ``pathways.unit_id`` (and its provider) becomes the last unit, as the store
+    records it."""
+    rng = np.random.default_rng(seed)
+    units = pathways.groupby("unit_id").region_code.first()
+    provider = pathways.groupby("unit_id").provider_id.first()
+    by_region = {r: sorted(units[units == r].index) for r in units.unique()}
+    end = DATA_END
+    rows: list[tuple[str, str, dt.date, dt.date | None]] = []
+    last_unit: dict[int, str] = {}
+    for i, p in enumerate(pathways.itertuples()):
+        removed = None if p.removed_on is None or pd.isna(p.removed_on) else p.removed_on
+        stop = removed or end
+        span = (stop - p.clock_start).days
+        if span < 10 or rng.random() >= 0.04:
+            continue
+        choices = [u for u in by_region[p.region_code] if u != p.unit_id] or [p.unit_id]
+        moves = sorted(rng.choice(np.arange(1, span + 1), 1 + int(rng.random() < 0.3), False))
+        since = p.clock_start - dt.timedelta(days=int(rng.integers(0, 2) * 5))
+        unit = p.unit_id
+        for move in moves:
+            day = p.clock_start + dt.timedelta(days=int(move))
+            rows.append((p.pathway_key, unit, since, day))
+            since = day
+            unit = str(rng.choice([u for u in choices if u != unit] or choices))
+        if rng.random() < 0.1:
+            rows.append((p.pathway_key, str(rng.choice(choices)), since, since))  # no length
+        rows.append((p.pathway_key, unit, since, None))
+        last_unit[i] = unit
+    if last_unit:
+        index = pathways.index[list(last_unit)]
+        pathways.loc[index, "unit_id"] = list(last_unit.values())
+        pathways.loc[index, "provider_id"] = [provider[u] for u in last_unit.values()]
+    return pd.DataFrame(rows, columns=["pathway_key", "unit_id", "valid_from", "valid_to"])
+
+
 def handmade_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Eight pathways with answers worked out by hand in the tests, and their units.
 

@@ -57,8 +57,13 @@ def test_sweep_over_36_months_matches_the_reference(
 def test_stock_and_flow_identity_holds_every_month(unit_series: object) -> None:
     flows: pd.DataFrame = unit_series.flows  # type: ignore[attr-defined]
     assert len(flows) > 1000
-    assert (flows.queue_start + flows.inflow - flows.outflow == flows.queue_end).all()
+    moved = flows.transferred_in - flows.transferred_out
+    assert (flows.queue_start + flows.inflow + moved - flows.outflow == flows.queue_end).all()
     assert (flows.outflow == flows.outflow_treated + flows.outflow_removed_other).all()
+    # The synthetic region moves pathways between units: transfers are flows of their own,
+    # and every one out of a unit is one into another.
+    assert flows.transferred_in.sum() > 100
+    assert flows.transferred_in.sum() == flows.transferred_out.sum()
     # One month's end is the next month's start, for every unit.
     by = list(CUTS["unit"])
     ordered = flows.sort_values([*by, "period_start"])
@@ -92,8 +97,10 @@ def test_any_period_balances(
     frame = flows_between(
         duckdb_sets["synthetic"], start, start + dt.timedelta(days=length), ["unit_id", "sex"]
     )
-    assert (frame.queue_start + frame.inflow - frame.outflow == frame.queue_end).all()
+    moved = frame.transferred_in - frame.transferred_out
+    assert (frame.queue_start + frame.inflow + moved - frame.outflow == frame.queue_end).all()
     assert (frame[["queue_start", "queue_end", "inflow", "outflow"]] >= 0).all().all()
+    assert frame.transferred_in.sum() == frame.transferred_out.sum()
 
 
 def test_every_standard_cut(duckdb_sets: dict[str, IndicatorTables]) -> None:
@@ -200,3 +207,31 @@ def test_duckdb_hash_groups_equal_the_exact_join(duckdb_sets: dict[str, Indicato
     exact = series_for_cut(joined, AS_OF, by, months=4)
     for name in ("waiting", "completed", "flows"):
         pd.testing.assert_frame_equal(getattr(fast, name), getattr(exact, name))
+
+
+def test_units_with_transfers_match_the_reference_in_every_table(
+    unit_series: object, references: dict[str, Reference]
+) -> None:
+    """Per unit, with the synthetic region's transfers: completed and flows (transfers
+    included) of six months, against the reference, which follows each pathway day by day."""
+    ref = references["synthetic"]
+    by = CUTS["unit"]
+    ends = unit_series.month_ends[-6:]  # type: ignore[attr-defined]
+    months = [(d.replace(day=1), d) for d in ends]
+    for table, compute in (("completed", ref.completed), ("flows", ref.flows)):
+        frame: pd.DataFrame = getattr(unit_series, table)
+        actual = frame[frame.period_end.isin(ends)].reset_index(drop=True)
+        expected = pd.concat([compute(a, b, by) for a, b in months], ignore_index=True)
+        assert_same(actual, expected, table, by)
+    flows: pd.DataFrame = unit_series.flows  # type: ignore[attr-defined]
+    assert flows[flows.period_end.isin(ends)].transferred_in.sum() > 10
+
+
+def test_sweep_and_portable_agree_with_transfers(
+    unit_series: object, duckdb_sets: dict[str, IndicatorTables]
+) -> None:
+    portable = series_for_cut(
+        duckdb_sets["synthetic"], AS_OF, CUTS["unit"], months=36, method="portable"
+    )
+    for table in ("waiting", "completed", "flows"):
+        assert_same(getattr(unit_series, table), getattr(portable, table), table, CUTS["unit"])

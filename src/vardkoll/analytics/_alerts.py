@@ -10,7 +10,8 @@ Two questions a coordinator asks every morning (issue #6, *Views*):
   unit's own noise; the plain drop catches a slide that is steady but too short for the rules.
 * **Does the queue grow faster than production?** Yes when, over the last ``window`` months,
   inflow exceeded outflow in most months (all but at most one) and the net growth
-  ``Σ inflow − Σ outflow`` (equal to ``queue_end − queue_start`` by the stock-flow identity)
+  ``Σ inflow − Σ outflow`` (equal to ``queue_end − queue_start`` by the stock-flow identity;
+  per unit, transfers in count with the inflow and transfers out with the outflow)
   is at least ``min_net`` pathways and at least ``min_growth`` of the queue at the window's
   start. Outflow counts every removal, so a list kept short by removals rather than treatment
   still shows; the alert reports treated and removed apart.
@@ -30,6 +31,7 @@ from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from vardkoll.analytics._spc import Direction, xmr
@@ -65,6 +67,8 @@ BETTER_DIRECTION: Mapping[str, Direction | None] = MappingProxyType(
         "outflow": "up",
         "outflow_treated": "up",
         "outflow_removed_other": None,
+        "transferred_in": None,
+        "transferred_out": None,
         "net_change": "down",
     }
 )
@@ -153,6 +157,13 @@ def queue_growing(
     )
 
 
+def _counts(frame: pd.DataFrame, column: str) -> npt.NDArray[np.int64]:
+    """A count column with missing months (and a missing column) as 0."""
+    if column not in frame.columns:
+        return np.zeros(len(frame), dtype=np.int64)
+    return np.asarray(frame[column].astype("Float64").fillna(0).to_numpy(), dtype=np.int64)
+
+
 def _groups(frame: pd.DataFrame, by: Sequence[str]) -> dict[tuple[str | None, ...], pd.DataFrame]:
     if not by:
         return {(): frame}
@@ -234,15 +245,18 @@ def alerts_from_series(
     for key, part in _groups(flows, keys).items():
         # A month without a row had an empty queue at both ends and nothing moving.
         ordered = part.set_index("period_end").reindex(window_ends)
-        inflow = ordered["inflow"].astype("Float64").fillna(0).to_numpy(dtype=np.int64)
-        outflow = ordered["outflow"].astype("Float64").fillna(0).to_numpy(dtype=np.int64)
+        inflow, outflow = _counts(ordered, "inflow"), _counts(ordered, "outflow")
+        moved_in = _counts(ordered, "transferred_in")
+        moved_out = _counts(ordered, "transferred_out")
         first_start = ordered["queue_start"].iloc[0]
         start = 0 if _missing(first_start) else int(first_start)
+        # Patients transferred in load the unit like new referrals; transferred out relieve it.
+        arrivals, departures = inflow + moved_in, outflow + moved_out
         if not queue_growing(
-            inflow, outflow, start, window=window, min_net=min_net, min_growth=min_growth
+            arrivals, departures, start, window=window, min_net=min_net, min_growth=min_growth
         ):
             continue
-        net = int(inflow.sum() - outflow.sum())
+        net = int(arrivals.sum() - departures.sum())
         treated = ordered["outflow_treated"].astype("Float64").fillna(0).sum()
         removed = ordered["outflow_removed_other"].astype("Float64").fillna(0).sum()
         alerts.append(
@@ -256,6 +270,8 @@ def alerts_from_series(
                     "outflow": float(outflow.sum()),
                     "outflow_treated": float(treated),
                     "outflow_removed_other": float(removed),
+                    "transferred_in": float(moved_in.sum()),
+                    "transferred_out": float(moved_out.sum()),
                     "net_change": float(net),
                     "queue_start": float(start),
                     "queue_end": float(start + net),

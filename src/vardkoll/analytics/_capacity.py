@@ -17,7 +17,14 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
-from vardkoll.analytics._prepare import IndicatorTables, epoch_day, prepared_pathways
+from vardkoll.analytics._prepare import (
+    IndicatorTables,
+    epoch_day,
+    held_spans,
+    holds,
+    moved_in,
+    prepared_pathways,
+)
 from vardkoll.analytics._waiting import check_cut
 from vardkoll.domain import InputError, rule_set_in_force
 
@@ -106,15 +113,22 @@ def capacity_expr(
             f"entry type; add 'entry_type' to the cut {keys}.",
             field="by",
         )
-    p = prepared if prepared is not None else prepared_pathways(tables, rule_set)
+    # Per unit span when the cut follows units: the queue on the unit holding the pathway on
+    # the day, arrivals by clock start or transfer in, treated on the unit of the removal day.
+    p = held_spans(
+        tables, prepared if prepared is not None else prepared_pathways(tables, rule_set), keys
+    )
     day = epoch_day(on)
     recent_from = day - 7 * RECENT_WEEKS + 1
-    waiting = (p.s <= day) & (p.r.isnull() | (p.r > day))
+    waiting = (p.s <= day) & (p.r.isnull() | (p.r > day)) & holds(p, day)
+    arrived = ((p.s >= recent_from) & (p.s <= day) & holds(p, p.s)) | (
+        moved_in(p) & (p.a_from >= recent_from) & (p.a_from <= day)
+    )
     agg = p.group_by(keys).aggregate(
         queue_count=_flag(waiting).sum(),
         wait_days_sum=ibis.ifelse(waiting.fill_null(False), day - p.s, 0).sum(),
-        recent_starts=_flag((p.s >= recent_from) & (p.s <= day)).sum(),
-        recent_treated=_flag((p.r >= recent_from) & (p.r <= day) & p.treated).sum(),
+        recent_starts=_flag(arrived).sum(),
+        recent_treated=_flag((p.r >= recent_from) & (p.r <= day) & p.treated & holds(p, p.r)).sum(),
     )
     agg = agg.filter((agg.queue_count > 0) | (agg.recent_starts > 0) | (agg.recent_treated > 0))
     branches = [

@@ -45,8 +45,8 @@ DIMENSIONS: Mapping[str, str] = MappingProxyType(
     {
         "region_code": "County code of the responsible region.",
         "provider_id": "Provider (vårdgivare) of the responsible unit.",
-        "unit_id": "Responsible unit: on the date for the still waiting (pathway_units), at "
-        "removal for the completed (pathways.unit_id).",
+        "unit_id": "Responsible unit (pathway_units): on the date for the still waiting, on "
+        "the removal day for the completed and the outflow, on the clock start for the inflow.",
         "specialty": "Specialty code (import format §7).",
         "entry_type": "primary_contact, primary_assessment, first_visit, examination, treatment.",
         "priority": "Medical priority 1 (most urgent) … 4, the latest recorded.",
@@ -259,14 +259,39 @@ INDICATORS: tuple[Indicator, ...] = (
         ("all",),
     ),
     Indicator(
+        "transferred_in",
+        "Överförda in",
+        "Transferred in",
+        "flows",
+        "count of waiting pathways whose responsible unit became this one in the period "
+        "(pathway_units)",
+        "pathways",
+        "Pathways moved here from another unit while waiting. Only when the cut has unit or "
+        "provider; otherwise 0. A transfer is not a new referral and not an outflow.",
+        ("all",),
+    ),
+    Indicator(
+        "transferred_out",
+        "Överförda ut",
+        "Transferred out",
+        "flows",
+        "count of waiting pathways whose responsible unit stopped being this one in the "
+        "period (pathway_units)",
+        "pathways",
+        "Pathways moved from here to another unit while waiting: still on some list, so not "
+        "in the outflow.",
+        ("all",),
+    ),
+    Indicator(
         "net_change",
         "Nettoförändring",
         "Net change",
         "flows",
-        "inflow − outflow (= queue_end − queue_start)",
+        "inflow + transferred_in − outflow − transferred_out (= queue_end − queue_start)",
         "pathways",
         "How much the list grew (positive) or shrank in the period; the stock-flow identity "
-        "queue_start + inflow − outflow = queue_end always holds.",
+        "queue_start + inflow + transferred_in − outflow − transferred_out = queue_end always "
+        "holds.",
         ("all",),
     ),
     Indicator(

@@ -45,6 +45,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "outflow_treated",
         "outflow_removed_other",
         "outflow",
+        "transferred_in",
+        "transferred_out",
         "net_change",
         "queue_end",
     ),

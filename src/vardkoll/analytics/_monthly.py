@@ -3,9 +3,10 @@
 The companions of :mod:`._sweep` for the ``sweep`` method of the standard series; the
 ``portable`` method computes the same tables as Ibis expressions inside the backend.
 
-* **Flows** are events: +1 in the month of a clock start, −1 in the month of a removal. A
-  bincount per (group, month) and a cumulative sum along the months give the month-end
-  queue; events before the first month land in a bucket ``-1`` so the sum starts right.
+* **Flows** are events: +1 in the month of a clock start, −1 in the month of a removal
+  (and, per unit, ±1 in the month of a transfer). A bincount per (group, month) and a
+  cumulative sum along the months give the month-end queue; events before the first month
+  land in a bucket ``-1`` so the sum starts right.
 * **Completed**: one sort of the composite key (month, group, outcome, wait group, days)
   puts every cell's waits in order, so exact percentiles are read off by position; the
   pause-adjusted view sorts a second key with the paused days subtracted.
@@ -21,7 +22,7 @@ import numpy.typing as npt
 
 from vardkoll.analytics._sweep import cell_quantiles
 
-__all__ = ["MonthlyCompleted", "MonthlyFlows", "completed_by_month", "flows_by_month"]
+__all__ = ["MonthlyCompleted", "MonthlyFlows", "Moves", "completed_by_month", "flows_by_month"]
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -39,7 +40,23 @@ class MonthlyFlows:
     inflow: I64
     outflow_treated: I64
     outflow_removed_other: I64
+    transferred_in: I64
+    transferred_out: I64
     queue_end: I64
+
+
+@dataclass(frozen=True)
+class Moves:
+    """When rows are unit spans (:func:`._prepare.unit_segments`): the rows holding their
+    clock start (``arrive``) and removal (``leave``) days, and the transfers in and out as
+    (row, month bucket) pairs."""
+
+    arrive: Ints
+    leave: Ints
+    in_row: Ints
+    in_bucket: Ints
+    out_row: Ints
+    out_bucket: Ints
 
 
 @dataclass(frozen=True)
@@ -63,26 +80,44 @@ class MonthlyCompleted:
 
 
 def flows_by_month(
-    gid: Ints, s_bucket: Ints, r_bucket: Ints, treated: B, groups: int, months: int
+    gid: Ints,
+    s_bucket: Ints,
+    r_bucket: Ints,
+    treated: B,
+    groups: int,
+    months: int,
+    moves: Moves | None = None,
 ) -> MonthlyFlows:
     """Buckets: −1 before the first month, 0 … months − 1 inside, ``months`` after (or never).
 
     Clock starts after the last month are left out by the caller. Entries come out ordered
-    by (month, group).
+    by (month, group). With ``moves`` (rows are unit spans), a clock start or removal counts
+    only on the row holding its day, and the transfers come from the moves' buckets.
     """
     width = months + 1  # bucket −1 … months − 1, shifted by one
     size = width * groups
-    inside_s = s_bucket < months
-    inflow = np.bincount(
-        (s_bucket[inside_s].astype(np.int64) + 1) * groups + gid[inside_s], minlength=size
-    ).reshape(width, groups)
-    removed = r_bucket < months
+
+    def per_bucket(bucket: Ints, row: Ints | slice) -> I64:
+        inside = bucket < months
+        cells = (bucket[inside].astype(np.int64) + 1) * groups + np.asarray(gid[row])[inside]
+        return np.bincount(cells, minlength=size).reshape(width, groups)
+
+    arrive: Ints | slice = slice(None) if moves is None else moves.arrive
+    leave: Ints | slice = slice(None) if moves is None else moves.leave
+    inflow = per_bucket(s_bucket[arrive], arrive)
+    removed = r_bucket[leave] < months
     # One count per (bucket, group, treated): outflow of the other reasons first.
-    cell = ((r_bucket[removed].astype(np.int64) + 1) * groups + gid[removed]) * 2
-    out = np.bincount(cell + treated[removed], minlength=size * 2).reshape(width, groups, 2)
+    cell = ((r_bucket[leave][removed].astype(np.int64) + 1) * groups + gid[leave][removed]) * 2
+    out = np.bincount(cell + treated[leave][removed], minlength=size * 2).reshape(width, groups, 2)
     out_o, out_t = out[:, :, 0], out[:, :, 1]
-    queue_end = np.cumsum(inflow - out_t - out_o, axis=0)
-    queue_start = queue_end - inflow + out_t + out_o
+    if moves is None:
+        moved_in = moved_out = np.zeros((width, groups), dtype=np.int64)
+    else:
+        moved_in = per_bucket(moves.in_bucket, moves.in_row)
+        moved_out = per_bucket(moves.out_bucket, moves.out_row)
+    net = inflow + moved_in - out_t - out_o - moved_out
+    queue_end = np.cumsum(net, axis=0)
+    queue_start = queue_end - net
     inner = (slice(1, None), slice(None))
     keep = (
         (queue_start[inner] != 0)
@@ -90,16 +125,20 @@ def flows_by_month(
         | (inflow[inner] != 0)
         | (out_t[inner] != 0)
         | (out_o[inner] != 0)
+        | (moved_in[inner] != 0)
+        | (moved_out[inner] != 0)
     )
     m, g = np.nonzero(keep)
     return MonthlyFlows(
         gid=g.astype(np.int64),
         month=m.astype(np.int64),
-        queue_start=queue_start[inner][m, g].astype(np.int64),
-        inflow=inflow[inner][m, g].astype(np.int64),
-        outflow_treated=out_t[inner][m, g].astype(np.int64),
-        outflow_removed_other=out_o[inner][m, g].astype(np.int64),
-        queue_end=queue_end[inner][m, g].astype(np.int64),
+        queue_start=queue_start[inner][m, g],
+        inflow=inflow[inner][m, g],
+        outflow_treated=out_t[inner][m, g],
+        outflow_removed_other=out_o[inner][m, g],
+        transferred_in=moved_in[inner][m, g],
+        transferred_out=moved_out[inner][m, g],
+        queue_end=queue_end[inner][m, g],
     )
 
 

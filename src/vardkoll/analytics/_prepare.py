@@ -19,6 +19,7 @@ judged by what was recorded by then (the ``has_pvv``/``has_mov`` flags describe 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import ibis
@@ -30,11 +31,16 @@ __all__ = [
     "FAR_DAY",
     "IndicatorTables",
     "epoch_day",
+    "held_spans",
+    "holds",
+    "moved_in",
+    "moved_out",
     "on_units_at",
     "pathway_facts",
     "pause_pieces",
     "paused_days_before",
     "prepared_pathways",
+    "unit_segments",
 ]
 
 FAR_DAY = 1_000_000
@@ -207,38 +213,47 @@ def paused_days_before(pieces: ir.Table, day: int | ir.IntegerValue) -> ir.Integ
     return ibis.greatest(ibis.least(pieces.pe, day) - pieces.ps, 0)
 
 
-def on_units_at(tables: IndicatorTables, rows: ir.Table, day: int) -> ir.Table:
-    """``rows`` (with the columns of :func:`prepared_pathways`) with ``unit_id`` and
-    ``provider_id`` of the unit responsible on epoch day ``day``, from ``pathway_units``.
+def unit_segments(tables: IndicatorTables, rows: ir.Table) -> ir.Table:
+    """``rows`` (with ``pathway_key``, ``unit_id`` and ``provider_id``) once per unit that held
+    the pathway, with that unit and its provider, and ``a_from``/``a_to``: the unit holds the
+    pathway on the days ``a_from ≤ d < a_to`` (epoch days, ∓:data:`FAR_DAY` open-ended).
 
-    A unit is responsible from its ``valid_from`` until the next unit's; the first unit also
-    covers the days before its ``valid_from``. A segment of no length (``valid_to`` =
-    ``valid_from``: moved on and off the same day) never holds the pathway. The provider is
-    the one ``pathways`` records for that unit; a pathway without ``pathway_units`` rows keeps
-    ``pathways.unit_id`` and its own provider.
+    The rule of ``pathway_units``: a unit holds the pathway from its ``valid_from`` until the
+    next unit's; the first unit also the days before. Of units taking over on the same day
+    the greatest ``unit_id`` holds; a segment of no length (``valid_to`` = ``valid_from``:
+    moved on and off the same day) never holds. So every day has exactly one holder, and a
+    pathway without ``pathway_units`` rows keeps ``pathways.unit_id`` on every day. The
+    provider is the one ``pathways`` records for the unit.
     """
+    far = ibis.literal(FAR_DAY, "int64")
     pu = tables.pathway_units
     if pu is None:
-        return rows
+        return rows.mutate(a_from=-far, a_to=far)
     start = pu.valid_from.epoch_days().cast("int64")
     end = pu.valid_to.epoch_days().cast("int64")
     segments = pu.filter(end.isnull() | (end > start)).select(
         "pathway_key", seg_unit=pu.unit_id, vf=start
     )
-    # The latest segment begun by ``day``, else the first: one rank per pathway.
-    rank = ibis.ifelse(segments.vf <= day, segments.vf + 2 * FAR_DAY, -segments.vf)
-    window = ibis.window(
-        group_by="pathway_key", order_by=[ibis.desc(rank), ibis.desc(segments.seg_unit)]
+    ordered = ibis.window(group_by="pathway_key", order_by=[segments.vf, segments.seg_unit])
+    segments = segments.mutate(
+        a_to=segments.vf.lead().over(ordered).fill_null(far),
+        first_vf=segments.vf.min().over(ibis.window(group_by="pathway_key")),
     )
-    ranked = segments.mutate(n=ibis.row_number().over(window))
-    current = ranked.filter(ranked.n == 0).select("pathway_key", "seg_unit")
+    # Ties on valid_from: only the last in order (the greatest unit) keeps a non-empty span.
+    segments = segments.filter(segments.a_to > segments.vf)
+    segments = segments.select(
+        "pathway_key",
+        "seg_unit",
+        a_from=ibis.ifelse(segments.vf == segments.first_vf, -far, segments.vf),
+        a_to=segments.a_to,
+    )
     providers = tables.pathways.group_by(seg_unit=tables.pathways.unit_id).aggregate(
         seg_provider=tables.pathways.provider_id.max()
     )
-    current = current.left_join(providers, "seg_unit").select(
-        "pathway_key", "seg_unit", "seg_provider"
+    segments = segments.left_join(providers, "seg_unit").select(
+        "pathway_key", "seg_unit", "seg_provider", "a_from", "a_to"
     )
-    joined = rows.left_join(current, "pathway_key")
+    joined = rows.left_join(segments, "pathway_key")
     moved = joined.seg_unit.notnull()
     replaced = {
         "unit_id": ibis.ifelse(moved, joined.seg_unit, joined.unit_id),
@@ -246,4 +261,55 @@ def on_units_at(tables: IndicatorTables, rows: ir.Table, day: int) -> ir.Table:
             moved, joined.seg_provider.fill_null(joined.provider_id), joined.provider_id
         ),
     }
-    return joined.select(**{c: replaced.get(c, joined[c]) for c in rows.columns})
+    return joined.select(
+        *(replaced.get(c, joined[c]).name(c) for c in rows.columns),
+        a_from=joined.a_from.fill_null(-far),
+        a_to=joined.a_to.fill_null(far),
+    )
+
+
+def held_spans(tables: IndicatorTables, p: ir.Table, keys: Sequence[str]) -> ir.Table:
+    """``p`` once per unit span (:func:`unit_segments`) when the cut follows units, else as
+    it is with one span covering every day. ``changes_in``/``changes_out``: the span before
+    (after) it belongs to another group of the cut, so its start (end) is a transfer; moving
+    between two units of one provider is none for a cut by provider."""
+    far = ibis.literal(FAR_DAY, "int64")
+    if not (UNIT_DIMENSIONS & set(keys) and tables.pathway_units is not None):
+        no = ibis.literal(False)
+        return p.mutate(a_from=-far, a_to=far, changes_in=no, changes_out=no)
+    spans = unit_segments(tables, p)
+    order = ibis.window(group_by="pathway_key", order_by="a_from")
+    dims = [k for k in keys if k in UNIT_DIMENSIONS]
+    changes_in = ibis.literal(False)
+    changes_out = ibis.literal(False)
+    for k in dims:
+        changes_in = changes_in | ~spans[k].lag().over(order).identical_to(spans[k])
+        changes_out = changes_out | ~spans[k].lead().over(order).identical_to(spans[k])
+    return spans.mutate(changes_in=changes_in, changes_out=changes_out)
+
+
+def holds(p: ir.Table, day: ir.IntegerValue | int) -> ir.BooleanValue:
+    """The span's unit holds the pathway on ``day``."""
+    return (p.a_from <= day) & (p.a_to > day)
+
+
+def moved_in(p: ir.Table) -> ir.BooleanValue:
+    """The span begins while the pathway waits, coming from another group: a transfer in on
+    day ``a_from`` (spans of :func:`held_spans`)."""
+    return (p.a_from > p.s) & (p.r.isnull() | (p.a_from <= p.r)) & p.changes_in
+
+
+def moved_out(p: ir.Table) -> ir.BooleanValue:
+    """The span ends while the pathway waits, going to another group: a transfer out on day
+    ``a_to``."""
+    return (p.a_to > p.s) & (p.a_to < FAR_DAY) & (p.r.isnull() | (p.a_to <= p.r)) & p.changes_out
+
+
+def on_units_at(tables: IndicatorTables, rows: ir.Table, day: int | ir.IntegerValue) -> ir.Table:
+    """``rows`` with ``unit_id`` and ``provider_id`` of the unit holding each pathway on epoch
+    day ``day`` (:func:`unit_segments`)."""
+    if tables.pathway_units is None:
+        return rows
+    segments = unit_segments(tables, rows)
+    held = segments.filter(segments.a_from <= day, segments.a_to > day)
+    return held.select(*rows.columns)

@@ -4,12 +4,12 @@ Three tables per cut: ``waiting`` (month-end states in both views, exact percent
 ``completed`` (per month, treated and removed apart) and ``flows`` (queue at both ends of
 each month, inflow and outflow). Two methods give the same numbers:
 
-* ``sweep`` (default): the backend prepares one row per pathway (a group id and a few
-  32-bit integer columns), and NumPy derives every month from events — month-end counts by
-  interval events and exact percentiles from one sort of composite keys (:mod:`._sweep`),
-  flows by cumulative sums of start and removal events per group, completed by one sort
-  (:mod:`._monthly`). When the cut follows units and the source records transfers, the
-  ``waiting`` table comes from the portable queries, which follow ``pathway_units``.
+* ``sweep`` (default): the backend prepares one row per pathway — per unit span of a
+  pathway when the cut follows units and the source records transfers — (a group id and a
+  few 32-bit integer columns), and NumPy derives every month from events — month-end counts
+  by interval events and exact percentiles from one sort of composite keys (:mod:`._sweep`),
+  flows by cumulative sums of start, removal and transfer events per group, completed by one
+  sort (:mod:`._monthly`) — on chunks of groups in two threads (:mod:`._sweep_chunks`).
 * ``portable``: Ibis expressions only, so everything stays inside the backend — flows by a
   running-sum window over events, completed by one grouped aggregate, month-end states by
   one query per month end, unioned. What a Spark cluster should use for national data that
@@ -30,7 +30,6 @@ from vardkoll.analytics._flows import month_index, monthly_flows_expr
 from vardkoll.analytics._frames import finish, month_bounds
 from vardkoll.analytics._indicators import execute
 from vardkoll.analytics._prepare import (
-    UNIT_DIMENSIONS,
     IndicatorTables,
     pause_pieces,
     prepared_pathways,
@@ -69,15 +68,6 @@ def series_month_ends(as_of: dt.date, months: int) -> list[dt.date]:
     return [month_bounds(i)[1] for i in range(last - months + 1, last + 1)]
 
 
-def _has_transfers(tables: IndicatorTables) -> bool:
-    """Whether any pathway was on more than one unit (``pathway_units``)."""
-    pu = tables.pathway_units
-    if pu is None:
-        return False
-    counted = execute(pu.aggregate(rows=pu.count(), pathways=pu.pathway_key.nunique())).iloc[0]
-    return bool(counted["rows"] > counted["pathways"])
-
-
 def _portable_waiting(
     tables: IndicatorTables, ends: Sequence[dt.date], by: Sequence[str], rule_set: str
 ) -> pd.DataFrame:
@@ -110,14 +100,8 @@ def series_for_cut(
     """The monthly series of one cut for the ``months`` month ends up to ``as_of``."""
     keys = check_cut(by)
     ends = series_month_ends(as_of, months)
-    presorted = dict.fromkeys(("waiting", "completed", "flows"), method == "sweep")
     if method == "sweep":
         waiting, completed, flows = sweep_series(tables, ends, keys, rule_set)
-        if UNIT_DIMENSIONS & set(keys) and _has_transfers(tables):
-            # The sweep keeps each pathway on one unit; follow transfers month end by month
-            # end instead (docs/explanation/indicators.md).
-            waiting = _portable_waiting(tables, ends, keys, rule_set)
-            presorted["waiting"] = False
     elif method == "portable":
         waiting = _portable_waiting(tables, ends, keys, rule_set)
         prep = prepared_pathways(tables, rule_set)
@@ -134,9 +118,9 @@ def series_for_cut(
         by=tuple(keys),
         month_ends=tuple(ends),
         method=method,
-        waiting=finish(waiting, "waiting", keys, **_shape(presorted["waiting"])),
-        completed=finish(completed, "completed", keys, **_shape(presorted["completed"])),
-        flows=finish(flows, "flows", keys, **_shape(presorted["flows"])),
+        waiting=finish(waiting, "waiting", keys, **_shape(method == "sweep")),
+        completed=finish(completed, "completed", keys, **_shape(method == "sweep")),
+        flows=finish(flows, "flows", keys, **_shape(method == "sweep")),
     )
 
 

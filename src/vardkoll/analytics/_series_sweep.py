@@ -27,7 +27,14 @@ from vardkoll.analytics._flows import month_index
 from vardkoll.analytics._frames import month_bounds
 from vardkoll.analytics._indicators import to_arrow
 from vardkoll.analytics._monthly import MonthlyCompleted, MonthlyFlows
-from vardkoll.analytics._prepare import FAR_DAY, IndicatorTables, epoch_day, pathway_facts
+from vardkoll.analytics._prepare import (
+    FAR_DAY,
+    UNIT_DIMENSIONS,
+    IndicatorTables,
+    epoch_day,
+    held_spans,
+    pathway_facts,
+)
 from vardkoll.analytics._sweep import VIEW_GROUPS, SweepResult
 from vardkoll.analytics._sweep_chunks import KernelInput, run_kernels
 from vardkoll.analytics._sweep_frames import (
@@ -56,22 +63,50 @@ _PACK = 1 << 21
 year 7711), so its two ends cannot be paired up wrongly by an unordered aggregate."""
 
 
-def _rows(
+def _spans(
     tables: IndicatorTables, first: int, last: int, by: Sequence[str], rule_set: str
 ) -> ir.Table:
-    """One row per pathway on the list at some time in ``first … last`` (started by ``last``,
-    not removed before ``first``): the cut's values, the integer facts and ``pz``, the
-    pathway's pauses packed (NULL without pause). A pathway removed before ``first`` counts
-    in no month of the series."""
+    """The pathway facts that matter to months ``first … last``: one row per pathway, or per
+    unit span of a pathway when the cut follows units and the source records transfers
+    (:func:`._prepare.unit_segments`, columns ``a_from``/``a_to``).
+
+    A pathway removed before ``first`` adds nothing to any month (its events cancel before
+    the first), nor does a span beginning after ``last``: both are left out.
+    """
     facts = pathway_facts(tables, rule_set)
+    if not (UNIT_DIMENSIONS & set(by) and tables.pathway_units is not None):
+        return facts.filter(facts.s <= last, facts.r.isnull() | (facts.r >= first))
+    spans = held_spans(tables, facts, by)
+    return spans.filter(
+        spans.s < spans.a_to,
+        spans.r.isnull() | (spans.a_from <= spans.r),
+        ibis.greatest(spans.s, spans.a_from) <= last,
+        # Not ``least(r, a_to) ≥ first``: a span whose end is no transfer (the next span is
+        # the same group's) leaves its −1 to that next span.
+        spans.r.isnull() | (spans.r >= first),
+    )
+
+
+def _rows(spans: ir.Table, tables: IndicatorTables, by: Sequence[str]) -> ir.Table:
+    """The spans with the cut's values, the integer facts and ``pz``, the pathway's pauses
+    packed (NULL without pause)."""
     pa_ = tables.pauses
     start = pa_.start_date.epoch_days().cast("int64")
     end = pa_.end_date.epoch_days().cast("int64").fill_null(FAR_DAY)
     pauses = pa_.group_by("pathway_key").aggregate(
         fp=start.min(), pz=(start * _PACK + end).collect()
     )
-    rows = facts.filter(facts.s <= last, facts.r.isnull() | (facts.r >= first))
-    joined = rows.left_join(pauses, "pathway_key")
+    joined = spans.left_join(pauses, "pathway_key")
+    moved = (
+        {
+            "a_from": joined.a_from.cast("int32"),
+            "a_to": joined.a_to.cast("int32"),
+            "changes_in": joined.changes_in,
+            "changes_out": joined.changes_out,
+        }
+        if "a_from" in spans.columns
+        else {}
+    )
     return joined.select(
         *(joined[k] for k in by),
         s=joined.s.cast("int32"),
@@ -82,6 +117,7 @@ def _rows(
         treated=joined.treated,
         void=joined.void,
         pz=joined.pz,
+        **moved,
     )
 
 
@@ -173,12 +209,11 @@ def sweep_series(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """``(waiting, completed, flows)`` frames for the month ends ``ends`` (before finishing)."""
     first, last = epoch_day(ends[0].replace(day=1)), epoch_day(ends[-1])
-    rows = _rows(tables, first, last, by, rule_set)
+    spans = _spans(tables, first, last, by, rule_set)
+    rows = _rows(spans, tables, by)
     pulled = None
     if tables.backend == "duckdb" and by:
-        facts = pathway_facts(tables, rule_set)
-        on_list = facts.filter(facts.s <= last, facts.r.isnull() | (facts.r >= first))
-        pulled = _hashed_groups(rows, on_list.select(*by), by)
+        pulled = _hashed_groups(rows, spans.select(*by), by)
     table, groups = pulled if pulled is not None else _grouped(rows, by)
     gid = _column(table, "gid", np.int32)
     s = _column(table, "s", np.int32)
@@ -187,6 +222,13 @@ def sweep_series(
     limit = _column(table, "limit_days", np.int32)
     treated = _column(table, "treated", np.bool_)
     void = _column(table, "void", np.bool_)
+    a_from = _column(table, "a_from", np.int32) if "a_from" in table.column_names else None
+    a_to = _column(table, "a_to", np.int32) if "a_to" in table.column_names else None
+    changes = (
+        (_column(table, "changes_in", np.bool_), _column(table, "changes_out", np.bool_))
+        if "changes_in" in table.column_names
+        else None
+    )
     piece_row, piece_start, piece_end = disjoint_pieces(*_pauses(table), s)
     del table
     n_groups = groups.num_rows
@@ -205,11 +247,28 @@ def sweep_series(
             piece_start,
             piece_end,
             n_groups,
+            a_from,
+            a_to,
+            changes,
         ),
         month_ends,
         first,
     )
-    del gid, s, r, fp, limit, treated, void, piece_row, piece_start, piece_end
+    del (
+        gid,
+        s,
+        r,
+        fp,
+        limit,
+        treated,
+        void,
+        piece_row,
+        piece_start,
+        piece_end,
+        a_from,
+        a_to,
+        changes,
+    )
     periods = [month_bounds(month_index(ends[0]) + i) for i in range(len(ends))]
     return (
         _waiting_frame(results.waiting, frames, ends),
@@ -313,6 +372,8 @@ def _flows_frame(
     treated = place.take(_parts(results, "outflow_treated"), np.int64)
     other = place.take(_parts(results, "outflow_removed_other"), np.int64)
     outflow = treated + other
+    moved_in = place.take(_parts(results, "transferred_in"), np.int64)
+    moved_out = place.take(_parts(results, "transferred_out"), np.int64)
     return pd.DataFrame(
         {
             "period_start": dates([p[0] for p in periods], month),
@@ -323,7 +384,9 @@ def _flows_frame(
             "outflow_treated": integers(treated),
             "outflow_removed_other": integers(other),
             "outflow": integers(outflow),
-            "net_change": integers(inflow - outflow),
+            "transferred_in": integers(moved_in),
+            "transferred_out": integers(moved_out),
+            "net_change": integers(inflow + moved_in - outflow - moved_out),
             "queue_end": integers(place.take(_parts(results, "queue_end"), np.int64)),
         },
         copy=False,

@@ -57,7 +57,8 @@ class SweepInput:
     """One row per pathway (epoch days; ``FAR`` for never; ``limit`` −1 for none, which is
     also how a void guarantee comes in, flagged in ``void``), and the disjoint paused pieces
     ``[piece_start, piece_end)`` of row ``piece_row``. Any signed integer width; int32 halves
-    the memory traffic."""
+    the memory traffic. With ``a_from``/``a_to`` a row is one unit's span of a pathway
+    (:func:`._prepare.unit_segments`) and counts only at month ends ``a_from ≤ m < a_to``."""
 
     gid: Ints
     s: Ints
@@ -69,6 +70,8 @@ class SweepInput:
     piece_end: Ints
     groups: int
     void: npt.NDArray[np.bool_] | None = None
+    a_from: Ints | None = None
+    a_to: Ints | None = None
 
 
 @dataclass(frozen=True)
@@ -172,8 +175,10 @@ def sweep_month_ends(data: SweepInput, month_ends: I64) -> SweepResult:
     months, groups = ends.size, data.groups
     position = MonthPosition(ends)
     # The run of month ends each pathway waited through, split where a pause is recorded.
-    first = position.left(data.s)
-    last = position.left(data.r).astype(np.int32) - 1
+    counted_from = data.s if data.a_from is None else np.maximum(data.s, data.a_from)
+    counted_to = data.r if data.a_to is None else np.minimum(data.r, data.a_to)
+    first = position.left(counted_from)
+    last = position.left(counted_to).astype(np.int32) - 1
     apart_from = position.left(data.fp)
     active = np.flatnonzero(first <= last)
     if not active.size:

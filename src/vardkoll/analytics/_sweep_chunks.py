@@ -30,9 +30,11 @@ import numpy.typing as npt
 from vardkoll.analytics._monthly import (
     MonthlyCompleted,
     MonthlyFlows,
+    Moves,
     completed_by_month,
     flows_by_month,
 )
+from vardkoll.analytics._prepare import FAR_DAY
 from vardkoll.analytics._sweep import MonthPosition, SweepInput, SweepResult, sweep_month_ends
 
 __all__ = ["CHUNK_ROWS", "KernelInput", "KernelResults", "run_kernels"]
@@ -49,7 +51,9 @@ CHUNK_ROWS = 1_000_000
 @dataclass(frozen=True)
 class KernelInput:
     """One row per pathway (``gid`` is the group's rank, ``0 … groups − 1``; days as epoch
-    days, ``r``/``fp`` far in the future for never) and the disjoint paused pieces."""
+    days, ``r``/``fp`` far in the future for never) and the disjoint paused pieces. With
+    ``a_from``/``a_to`` a row is one unit's span of a pathway (the unit holds it on the days
+    ``a_from ≤ d < a_to``), and a pathway has a row per unit."""
 
     gid: Ints
     s: Ints
@@ -62,6 +66,11 @@ class KernelInput:
     piece_start: I64
     piece_end: I64
     groups: int
+    a_from: Ints | None = None
+    a_to: Ints | None = None
+    changes: tuple[B, B] | None = None
+    """Whether the span before (after) is another group's: only then is the start (end) a
+    transfer."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,8 @@ def _one(data: KernelInput, ends: I64, first_day: int) -> _Outputs:
             data.piece_end,
             data.groups,
             data.void,
+            data.a_from,
+            data.a_to,
         ),
         ends,
     )
@@ -106,10 +117,17 @@ def _one(data: KernelInput, ends: I64, first_day: int) -> _Outputs:
     position = MonthPosition(ends)
     s_bucket = np.where(data.s < first_day, -1, position.left(data.s)).astype(np.int32)
     r_bucket = np.where(data.r < first_day, -1, position.left(data.r)).astype(np.int32)
-    flows = flows_by_month(data.gid, s_bucket, r_bucket, data.treated, data.groups, months)
+    moves = None
+    in_range = (r_bucket >= 0) & (r_bucket < months)
+    if data.a_from is not None and data.a_to is not None:
+        moves = _moves(data, data.a_from, data.a_to, position, first_day)
+        held = np.zeros(data.s.size, dtype=bool)
+        held[moves.leave] = True
+        in_range &= held  # completed on the unit holding the removal day
+    flows = flows_by_month(data.gid, s_bucket, r_bucket, data.treated, data.groups, months, moves)
 
     # Completed in each month: waits up to the removal day, paused days before it.
-    done = np.flatnonzero((r_bucket >= 0) & (r_bucket < months))
+    done = np.flatnonzero(in_range)
     paused = np.zeros(done.size, dtype=np.int64)
     piece_row = data.piece_row
     if piece_row.size and done.size:
@@ -132,6 +150,31 @@ def _one(data: KernelInput, ends: I64, first_day: int) -> _Outputs:
         data.void[done],
     )
     return _Outputs(waiting, flows, completed)
+
+
+def _moves(
+    data: KernelInput, a_from: Ints, a_to: Ints, position: MonthPosition, first_day: int
+) -> Moves:
+    """Which span rows hold their pathway's clock start and removal, and the transfers: into
+    a span on ``a_from`` when it begins while the pathway waits (``s < a_from ≤ r``), out of
+    it on ``a_to`` likewise."""
+    s, r = data.s, data.r
+    never = FAR_DAY
+
+    def bucket(days: Ints) -> npt.NDArray[np.int32]:
+        return np.where(days < first_day, -1, position.left(days)).astype(np.int32)
+
+    changes_in, changes_out = data.changes or (np.ones(s.size, bool), np.ones(s.size, bool))
+    in_row = np.flatnonzero((a_from > s) & (a_from <= r) & changes_in)
+    out_row = np.flatnonzero((a_to > s) & (a_to < never) & (a_to <= r) & changes_out)
+    return Moves(
+        arrive=np.flatnonzero((a_from <= s) & (s < a_to)),
+        leave=np.flatnonzero((r < never) & (a_from <= r) & (r < a_to)),
+        in_row=in_row,
+        in_bucket=bucket(a_from[in_row]),
+        out_row=out_row,
+        out_bucket=bucket(a_to[out_row]),
+    )
 
 
 def _chunk_of_group(rows_per_group: I64, target: int) -> I64:
@@ -195,6 +238,9 @@ def _gather(data: KernelInput, chunk: _Chunk) -> KernelInput:
         piece_start=data.piece_start[pieces],
         piece_end=data.piece_end[pieces],
         groups=chunk.groups,
+        a_from=None if data.a_from is None else data.a_from[rows],
+        a_to=None if data.a_to is None else data.a_to[rows],
+        changes=None if data.changes is None else (data.changes[0][rows], data.changes[1][rows]),
     )
 
 

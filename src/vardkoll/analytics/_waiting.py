@@ -24,6 +24,7 @@ from vardkoll.analytics._prepare import (
     pause_pieces,
     paused_days_before,
     prepared_pathways,
+    unit_segments,
 )
 from vardkoll.domain import InputError
 
@@ -145,7 +146,8 @@ def completed_expr(
 ) -> ir.Table:
     """Pathways removed in ``start … end`` (both inclusive), per cut, view, group and outcome.
 
-    The wait of a completed pathway is counted up to its removal day. ``outcome`` is
+    The wait of a completed pathway is counted up to its removal day, on the unit
+    responsible that day (``pathway_units``). ``outcome`` is
     ``treated`` or ``removed_other`` and is always a grouping key. With ``monthly`` the rows
     are also split by calendar month (column ``month_index`` = year × 12 + month − 1).
     """
@@ -158,6 +160,9 @@ def completed_expr(
     prep = prepared if prepared is not None else prepared_pathways(tables, rule_set)
     pcs = pieces if pieces is not None else pause_pieces(tables)
     done = prep.filter(prep.r >= epoch_day(start), prep.r <= epoch_day(end))
+    if UNIT_DIMENSIONS & set(keys) and tables.pathway_units is not None:
+        held = unit_segments(tables, done)  # on the unit responsible on the removal day
+        done = held.filter(held.a_from <= held.r, held.a_to > held.r).select(*done.columns)
     done = done.mutate(
         outcome=ibis.ifelse(done.treated, "treated", "removed_other"),
         month_index=done.removed_on.year() * 12 + done.removed_on.month() - 1,

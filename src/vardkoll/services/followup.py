@@ -57,7 +57,14 @@ VIEWS: dict[str, tuple[str, str]] = {
 SPC_INDICATORS: tuple[str, ...] = tuple(
     name
     for name in BETTER_DIRECTION
-    if name not in ("queue_start", "outflow_treated", "outflow_removed_other")
+    if name
+    not in (
+        "queue_start",
+        "outflow_treated",
+        "outflow_removed_other",
+        "transferred_in",
+        "transferred_out",
+    )
 )
 """Indicators the SPC page charts (month-end states, completed per month, flows)."""
 

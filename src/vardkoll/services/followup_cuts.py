@@ -45,6 +45,8 @@ _FLOW_COUNTS = (
     "outflow_treated",
     "outflow_removed_other",
     "outflow",
+    "transferred_in",
+    "transferred_out",
     "net_change",
     "queue_end",
 )

@@ -43,6 +43,8 @@ _COUNTS = {
         "outflow_treated",
         "outflow_removed_other",
         "outflow",
+        "transferred_in",
+        "transferred_out",
         "queue_end",
     ),
     "capacity": ("queue_count",),
@@ -59,7 +61,7 @@ _DERIVED: dict[str, dict[str, tuple[str, ...]]] = {
         "completed_median_days": ("completed_count",),
         "completed_p90_days": ("completed_count",),
     },
-    "flows": {"net_change": ("inflow", "outflow")},
+    "flows": {"net_change": ("inflow", "outflow", "transferred_in", "transferred_out")},
     "capacity": {
         "demand_per_week": ("demand_per_week",),
         "capacity_per_week": ("capacity_per_week",),
@@ -74,7 +76,15 @@ _DERIVED: dict[str, dict[str, tuple[str, ...]]] = {
         "primary_contact_same_day_share": ("primary_contact_count",),
     },
 }
-_FLOWS = ("inflow", "outflow_treated", "outflow_removed_other", "outflow", "net_change")
+_FLOWS = (
+    "inflow",
+    "outflow_treated",
+    "outflow_removed_other",
+    "outflow",
+    "transferred_in",
+    "transferred_out",
+    "net_change",
+)
 _CONTEXT = ("on", "period_start", "period_end", "view", "wait_group", "outcome")
 
 
