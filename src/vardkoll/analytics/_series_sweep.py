@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import ibis
@@ -204,6 +205,33 @@ def _pauses(table: pa.Table) -> tuple[I64, I64, I64]:
     return row, packed // _PACK, packed % _PACK
 
 
+_KINDS: tuple[tuple[str, type[np.generic]], ...] = (
+    ("gid", np.int32),
+    ("r", np.int32),
+    ("fp", np.int32),
+    ("limit_days", np.int32),
+    ("treated", np.bool_),
+    ("void", np.bool_),
+    ("a_from", np.int32),
+    ("a_to", np.int32),
+    ("changes_in", np.bool_),
+    ("changes_out", np.bool_),
+)
+
+
+def _arrays(table: pa.Table) -> tuple[dict[str, npt.NDArray[Any]], tuple[I64, I64, I64]]:
+    """The pulled columns as NumPy, and the disjoint pause pieces: two at a time on two
+    threads (Arrow's and NumPy's copies release the GIL)."""
+    names = set(table.column_names)
+    s = _column(table, "s", np.int32)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vk-pull") as pool:
+        pieces = pool.submit(lambda: disjoint_pieces(*_pauses(table), s))
+        wanted = [(name, kind) for name, kind in _KINDS if name in names]
+        converted = dict(pool.map(lambda item: (item[0], _column(table, item[0], item[1])), wanted))
+        converted["s"] = s
+        return converted, pieces.result()
+
+
 def sweep_series(
     tables: IndicatorTables, ends: Sequence[dt.date], by: Sequence[str], rule_set: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -215,21 +243,15 @@ def sweep_series(
     if tables.backend == "duckdb" and by:
         pulled = _hashed_groups(rows, spans.select(*by), by)
     table, groups = pulled if pulled is not None else _grouped(rows, by)
-    gid = _column(table, "gid", np.int32)
-    s = _column(table, "s", np.int32)
-    r = _column(table, "r", np.int32)
-    fp = _column(table, "fp", np.int32)
-    limit = _column(table, "limit_days", np.int32)
-    treated = _column(table, "treated", np.bool_)
-    void = _column(table, "void", np.bool_)
-    a_from = _column(table, "a_from", np.int32) if "a_from" in table.column_names else None
-    a_to = _column(table, "a_to", np.int32) if "a_to" in table.column_names else None
+    converted, (piece_row, piece_start, piece_end) = _arrays(table)
+    s = converted.pop("s")
+    gid, r, fp = converted.pop("gid"), converted.pop("r"), converted.pop("fp")
+    limit, treated, void = converted.pop("limit_days"), converted["treated"], converted["void"]
+    a_from, a_to = converted.get("a_from"), converted.get("a_to")
     changes = (
-        (_column(table, "changes_in", np.bool_), _column(table, "changes_out", np.bool_))
-        if "changes_in" in table.column_names
-        else None
+        (converted["changes_in"], converted["changes_out"]) if "changes_in" in converted else None
     )
-    piece_row, piece_start, piece_end = disjoint_pieces(*_pauses(table), s)
+    del converted
     del table
     n_groups = groups.num_rows
     frames = GroupFrame(groups, by)
@@ -270,11 +292,11 @@ def sweep_series(
         changes,
     )
     periods = [month_bounds(month_index(ends[0]) + i) for i in range(len(ends))]
-    return (
-        _waiting_frame(results.waiting, frames, ends),
-        _completed_frame(results.completed, frames, periods),
-        _flows_frame(results.flows, frames, periods),
-    )
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vk-frames") as pool:
+        completed = pool.submit(_completed_frame, results.completed, frames, periods)
+        flows = pool.submit(_flows_frame, results.flows, frames, periods)
+        waiting = _waiting_frame(results.waiting, frames, ends)
+        return waiting, completed.result(), flows.result()
 
 
 def _parts(results: Sequence[Any], name: str) -> list[npt.NDArray[Any]]:
