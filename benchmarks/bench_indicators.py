@@ -15,6 +15,10 @@ memory is its own:
   apart), plus completed per month — the national view only, i.e. *less* than vardkoll does;
 * **baseline, both views** — the same expansion also subtracting paused days per month end.
 
+Each method runs ``--repeat`` times (default 3), interleaved so a slow spell of the machine
+hits all of them, and the run with the median time is reported with every run beside it.
+Imports are outside the clock for both; vardkoll's includes opening the tables.
+
 It checks that vardkoll's national month-end table equals the baseline's cell by cell,
 optionally runs the portable method on Spark local mode for a smaller generated region, prints
 a Rich table and writes ``benchmarks/out/bench_indicators.json``.

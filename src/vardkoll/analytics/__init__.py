@@ -31,6 +31,7 @@ from vardkoll.analytics._definitions import (
 )
 from vardkoll.analytics._export import IndicatorBundle, indicator_bundle, write_bundle
 from vardkoll.analytics._flows import flows_expr, monthly_flows_expr
+from vardkoll.analytics._frames import COLUMNS as TABLE_COLUMNS
 from vardkoll.analytics._funnel import (
     LEVELS,
     binomial_cdf,
@@ -81,6 +82,7 @@ __all__ = [
     "RULES",
     "SPARE_CAPACITY_SHARE",
     "STATUS_COLOURS",
+    "TABLE_COLUMNS",
     "VIEWS",
     "WAIT_GROUPS",
     "Alert",

@@ -303,6 +303,33 @@ def _parts(results: Sequence[Any], name: str) -> list[npt.NDArray[Any]]:
     return [getattr(r, name) for r in results]
 
 
+def _judged(table: str, results: Sequence[Any], place: Placement) -> dict[str, Any]:
+    """The count, the judgement against the limit and the percentiles of ``waiting`` or
+    ``completed`` (the kernels' ``count``, ``within``, ``limited``, ``void``, ``median``,
+    ``p90``)."""
+    share, beyond = shares(
+        place.take(_parts(results, "within"), np.int64),
+        place.take(_parts(results, "limited"), np.int64),
+    )
+    return {
+        f"{table}_count": integers(place.take(_parts(results, "count"), np.int64)),
+        f"{table}_within_limit_share": share,
+        f"{table}_beyond_limit_count": beyond,
+        f"{table}_guarantee_void_count": integers(place.take(_parts(results, "void"), np.int64)),
+        f"{table}_median_days": place.take(_parts(results, "median"), np.float64),
+        f"{table}_p90_days": place.take(_parts(results, "p90"), np.float64),
+    }
+
+
+def _period_columns(
+    periods: Sequence[tuple[dt.date, dt.date]], month: npt.NDArray[Any]
+) -> dict[str, npt.NDArray[np.object_]]:
+    return {
+        "period_start": dates([p[0] for p in periods], month),
+        "period_end": dates([p[1] for p in periods], month),
+    }
+
+
 def _waiting_frame(
     results: Sequence[SweepResult], frames: GroupFrame, ends: Sequence[dt.date]
 ) -> pd.DataFrame:
@@ -316,22 +343,13 @@ def _waiting_frame(
     )
     month = place.take(_parts(results, "month"), np.int64)
     view = place.take(view_group, np.int8)
-    share, beyond = shares(
-        place.take(_parts(results, "within"), np.int64),
-        place.take(_parts(results, "limited"), np.int64),
-    )
     return pd.DataFrame(
         {
             "on": dates(ends, month),
             **frames.columns(place.take(_parts(results, "gid"), np.int64)),
             "view": labels(_VIEWS, view),
             "wait_group": labels(_GROUPS, view),
-            "waiting_count": integers(place.take(_parts(results, "count"), np.int64)),
-            "waiting_within_limit_share": share,
-            "waiting_beyond_limit_count": beyond,
-            "waiting_guarantee_void_count": integers(place.take(_parts(results, "void"), np.int64)),
-            "waiting_median_days": place.take(_parts(results, "median"), np.float64),
-            "waiting_p90_days": place.take(_parts(results, "p90"), np.float64),
+            **_judged("waiting", results, place),
         },
         copy=False,
     )
@@ -355,26 +373,14 @@ def _completed_frame(
     )
     month = place.take(_parts(results, "month"), np.int64)
     view = place.take(view_group, np.int8)
-    share, beyond = shares(
-        place.take(_parts(results, "within"), np.int64),
-        place.take(_parts(results, "limited"), np.int64),
-    )
     return pd.DataFrame(
         {
-            "period_start": dates([p[0] for p in periods], month),
-            "period_end": dates([p[1] for p in periods], month),
+            **_period_columns(periods, month),
             **frames.columns(place.take(_parts(results, "gid"), np.int64)),
             "outcome": labels(_OUTCOMES, place.take(outcome, np.int8)),
             "view": labels(_VIEWS, view),
             "wait_group": labels(_GROUPS, view),
-            "completed_count": integers(place.take(_parts(results, "count"), np.int64)),
-            "completed_within_limit_share": share,
-            "completed_beyond_limit_count": beyond,
-            "completed_guarantee_void_count": integers(
-                place.take(_parts(results, "void"), np.int64)
-            ),
-            "completed_median_days": place.take(_parts(results, "median"), np.float64),
-            "completed_p90_days": place.take(_parts(results, "p90"), np.float64),
+            **_judged("completed", results, place),
         },
         copy=False,
     )
@@ -398,8 +404,7 @@ def _flows_frame(
     moved_out = place.take(_parts(results, "transferred_out"), np.int64)
     return pd.DataFrame(
         {
-            "period_start": dates([p[0] for p in periods], month),
-            "period_end": dates([p[1] for p in periods], month),
+            **_period_columns(periods, month),
             **frames.columns(place.take(gid, np.int64)),
             "queue_start": integers(place.take(_parts(results, "queue_start"), np.int64)),
             "inflow": integers(inflow),

@@ -12,7 +12,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from vardkoll.analytics import IndicatorTables, completed_in, flows_between, waiting_at
+from vardkoll.analytics import (
+    TABLE_COLUMNS,
+    IndicatorTables,
+    completed_in,
+    flows_between,
+    waiting_at,
+)
 from vardkoll.domain import InputError
 from vardkoll.services.followup import Place, computed, masks_small_cells, narrowed, scope_key
 from vardkoll.services.scope import Scope
@@ -39,17 +45,7 @@ _MASKED_WITH: dict[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
 }
-_FLOW_COUNTS = (
-    "queue_start",
-    "inflow",
-    "outflow_treated",
-    "outflow_removed_other",
-    "outflow",
-    "transferred_in",
-    "transferred_out",
-    "net_change",
-    "queue_end",
-)
+_FLOW_COUNTS = TABLE_COLUMNS["flows"]  # every value of the flows table is a count
 
 
 def indicator_table(

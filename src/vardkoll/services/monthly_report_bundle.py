@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from vardkoll.analytics import CUTS, RECENT_WEEKS, IndicatorBundle
+from vardkoll.analytics import CUTS, RECENT_WEEKS, TABLE_COLUMNS, IndicatorBundle
 from vardkoll.services.monthly_report_masking import SECONDARY_MARKER, primary_marker
 
 __all__ = ["mask_bundle", "mask_table"]
@@ -37,16 +37,7 @@ __all__ = ["mask_bundle", "mask_table"]
 _COUNTS = {
     "waiting": ("waiting_count", "waiting_beyond_limit_count"),
     "completed": ("completed_count", "completed_beyond_limit_count"),
-    "flows": (
-        "queue_start",
-        "inflow",
-        "outflow_treated",
-        "outflow_removed_other",
-        "outflow",
-        "transferred_in",
-        "transferred_out",
-        "queue_end",
-    ),
+    "flows": tuple(c for c in TABLE_COLUMNS["flows"] if c != "net_change"),
     "capacity": ("queue_count",),
     "primary_care": ("primary_assessment_count", "primary_contact_count"),
 }
@@ -76,15 +67,8 @@ _DERIVED: dict[str, dict[str, tuple[str, ...]]] = {
         "primary_contact_same_day_share": ("primary_contact_count",),
     },
 }
-_FLOWS = (
-    "inflow",
-    "outflow_treated",
-    "outflow_removed_other",
-    "outflow",
-    "transferred_in",
-    "transferred_out",
-    "net_change",
-)
+_FLOWS = tuple(c for c in TABLE_COLUMNS["flows"] if not c.startswith("queue_"))
+"""The movements of a month: a masked one masks them all (they sum to the queue's change)."""
 _CONTEXT = ("on", "period_start", "period_end", "view", "wait_group", "outcome")
 
 
