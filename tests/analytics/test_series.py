@@ -227,11 +227,23 @@ def test_units_with_transfers_match_the_reference_in_every_table(
     assert flows[flows.period_end.isin(ends)].transferred_in.sum() > 10
 
 
+@pytest.mark.parametrize(
+    "by", [CUTS["unit"], ("region_code", "provider_id", "entry_type")], ids=["unit", "provider"]
+)
 def test_sweep_and_portable_agree_with_transfers(
-    unit_series: object, duckdb_sets: dict[str, IndicatorTables]
+    duckdb_sets: dict[str, IndicatorTables], by: tuple[str, ...]
 ) -> None:
-    portable = series_for_cut(
-        duckdb_sets["synthetic"], AS_OF, CUTS["unit"], months=36, method="portable"
-    )
+    """Both methods, every table, 36 months; by provider a move between two units of one
+    provider is no transfer, and the queue still equals the month-end count."""
+    tables = duckdb_sets["synthetic"]
+    sweep = series_for_cut(tables, AS_OF, by, months=36, method="sweep")
+    portable = series_for_cut(tables, AS_OF, by, months=36, method="portable")
     for table in ("waiting", "completed", "flows"):
-        assert_same(getattr(unit_series, table), getattr(portable, table), table, CUTS["unit"])
+        assert_same(getattr(sweep, table), getattr(portable, table), table, by)
+    national = sweep.waiting[sweep.waiting.view == "national"]
+    counted = national.groupby([*by, "on"], dropna=False, observed=True).waiting_count.sum()
+    flows = sweep.flows.set_index([*by, "period_end"]).queue_end
+    flows.index = flows.index.set_names([*by, "on"])
+    joined = flows.to_frame().join(counted.rename("counted"), how="left").fillna(0)
+    assert (joined.queue_end.astype(int) == joined.counted.astype(int)).all()
+    assert sweep.flows.transferred_in.sum() > 0
