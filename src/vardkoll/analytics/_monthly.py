@@ -183,10 +183,12 @@ def completed_by_month(
     keys.sort()
     present, median, p90 = _quantiles(keys, span, counts)
     cell_nat, view_group = np.divmod(present, 2)
-    parts = [
-        (
-            cell_nat,
-            view_group,
+
+    def part(cells: I64, view: I64) -> tuple[npt.NDArray[Any], ...]:
+        """The present cells' columns, read off the count arrays of the view at hand."""
+        return (
+            cells,
+            view,
             counts[present],
             limited[present],
             within[present],
@@ -194,7 +196,8 @@ def completed_by_month(
             p90,
             voided[present],
         )
-    ]
+
+    parts = [part(cell_nat, view_group)]
     # Pause-adjusted view: the paused days subtracted, every pathway together.
     adjusted = days - paused
     keys = cell * span + adjusted
@@ -204,19 +207,7 @@ def completed_by_month(
     voided = voided.reshape(cells, 2).sum(axis=1)
     within = np.bincount(cell[judged & (adjusted <= limit)], minlength=cells)
     present, median, p90 = _quantiles(keys, span, counts)
-    view_group = np.full(present.size, 2, dtype=np.int64)
-    parts.append(
-        (
-            present,
-            view_group,
-            counts[present],
-            limited[present],
-            within[present],
-            median,
-            p90,
-            voided[present],
-        )
-    )
+    parts.append(part(present, np.full(present.size, 2, dtype=np.int64)))
     columns = [np.concatenate([part[i] for part in parts]) for i in range(8)]
     m_g, outcome = np.divmod(columns[0], 2)
     m, g = np.divmod(m_g, groups)

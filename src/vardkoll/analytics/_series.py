@@ -83,11 +83,6 @@ def _portable_waiting(
     return execute(union)
 
 
-def _shape(swept: bool) -> dict[str, bool]:
-    """A sweep frame comes sorted and typed; anything else is finished in full."""
-    return {"presorted": swept, "typed": swept}
-
-
 def series_for_cut(
     tables: IndicatorTables,
     as_of: dt.date,
@@ -114,13 +109,14 @@ def series_for_cut(
         flows = execute(monthly_flows_expr(tables, first_day, months, keys, prepared=prep))
     else:
         raise InputError(f"method must be 'sweep' or 'portable'; got {method!r}.", field="method")
+    swept = method == "sweep"  # sweep frames come sorted and typed
     return StandardSeries(
         by=tuple(keys),
         month_ends=tuple(ends),
         method=method,
-        waiting=finish(waiting, "waiting", keys, **_shape(method == "sweep")),
-        completed=finish(completed, "completed", keys, **_shape(method == "sweep")),
-        flows=finish(flows, "flows", keys, **_shape(method == "sweep")),
+        waiting=finish(waiting, "waiting", keys, presorted=swept, typed=swept),
+        completed=finish(completed, "completed", keys, presorted=swept, typed=swept),
+        flows=finish(flows, "flows", keys, presorted=swept, typed=swept),
     )
 
 

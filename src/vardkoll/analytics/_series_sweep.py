@@ -37,7 +37,7 @@ from vardkoll.analytics._prepare import (
     pathway_facts,
 )
 from vardkoll.analytics._sweep import VIEW_GROUPS, SweepResult
-from vardkoll.analytics._sweep_chunks import KernelInput, run_kernels
+from vardkoll.analytics._sweep_chunks import KernelInput, Spans, run_kernels
 from vardkoll.analytics._sweep_frames import (
     GroupFrame,
     Placement,
@@ -247,9 +247,15 @@ def sweep_series(
     s = converted.pop("s")
     gid, r, fp = converted.pop("gid"), converted.pop("r"), converted.pop("fp")
     limit, treated, void = converted.pop("limit_days"), converted["treated"], converted["void"]
-    a_from, a_to = converted.get("a_from"), converted.get("a_to")
-    changes = (
-        (converted["changes_in"], converted["changes_out"]) if "changes_in" in converted else None
+    spans = (
+        Spans(
+            converted["a_from"],
+            converted["a_to"],
+            converted["changes_in"],
+            converted["changes_out"],
+        )
+        if "a_from" in converted
+        else None
     )
     del converted
     del table
@@ -269,9 +275,7 @@ def sweep_series(
             piece_start,
             piece_end,
             n_groups,
-            a_from,
-            a_to,
-            changes,
+            spans,
         ),
         month_ends,
         first,
@@ -287,9 +291,7 @@ def sweep_series(
         piece_row,
         piece_start,
         piece_end,
-        a_from,
-        a_to,
-        changes,
+        spans,
     )
     periods = [month_bounds(month_index(ends[0]) + i) for i in range(len(ends))]
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vk-frames") as pool:

@@ -37,7 +37,7 @@ from vardkoll.analytics._monthly import (
 from vardkoll.analytics._prepare import FAR_DAY
 from vardkoll.analytics._sweep import MonthPosition, SweepInput, SweepResult, sweep_month_ends
 
-__all__ = ["CHUNK_ROWS", "KernelInput", "KernelResults", "run_kernels"]
+__all__ = ["CHUNK_ROWS", "KernelInput", "KernelResults", "Spans", "run_kernels"]
 
 I64 = npt.NDArray[np.int64]
 Ints = npt.NDArray[np.signedinteger[Any]]
@@ -49,11 +49,27 @@ CHUNK_ROWS = 500_000
 
 
 @dataclass(frozen=True)
+class Spans:
+    """When a row is one unit's span of a pathway: the unit holds it on the days
+    ``a_from ≤ d < a_to``; ``changes_in`` (``changes_out``) says the span before (after) is
+    another group's, so only then is its start (end) a transfer."""
+
+    a_from: Ints
+    a_to: Ints
+    changes_in: B
+    changes_out: B
+
+    def take(self, rows: I64) -> Spans:
+        return Spans(
+            self.a_from[rows], self.a_to[rows], self.changes_in[rows], self.changes_out[rows]
+        )
+
+
+@dataclass(frozen=True)
 class KernelInput:
     """One row per pathway (``gid`` is the group's rank, ``0 … groups − 1``; days as epoch
     days, ``r``/``fp`` far in the future for never) and the disjoint paused pieces. With
-    ``a_from``/``a_to`` a row is one unit's span of a pathway (the unit holds it on the days
-    ``a_from ≤ d < a_to``), and a pathway has a row per unit."""
+    ``spans`` a pathway has a row per unit that held it."""
 
     gid: Ints
     s: Ints
@@ -66,11 +82,7 @@ class KernelInput:
     piece_start: I64
     piece_end: I64
     groups: int
-    a_from: Ints | None = None
-    a_to: Ints | None = None
-    changes: tuple[B, B] | None = None
-    """Whether the span before (after) is another group's: only then is the start (end) a
-    transfer."""
+    spans: Spans | None = None
 
 
 @dataclass(frozen=True)
@@ -106,8 +118,8 @@ def _one(data: KernelInput, ends: I64, first_day: int) -> _Outputs:
             data.piece_end,
             data.groups,
             data.void,
-            data.a_from,
-            data.a_to,
+            None if data.spans is None else data.spans.a_from,
+            None if data.spans is None else data.spans.a_to,
         ),
         ends,
     )
@@ -119,8 +131,8 @@ def _one(data: KernelInput, ends: I64, first_day: int) -> _Outputs:
     r_bucket = np.where(data.r < first_day, -1, position.left(data.r)).astype(np.int32)
     moves = None
     in_range = (r_bucket >= 0) & (r_bucket < months)
-    if data.a_from is not None and data.a_to is not None:
-        moves = _moves(data, data.a_from, data.a_to, position, first_day)
+    if data.spans is not None:
+        moves = _moves(data, data.spans, position, first_day)
         held = np.zeros(data.s.size, dtype=bool)
         held[moves.leave] = True
         in_range &= held  # completed on the unit holding the removal day
@@ -152,9 +164,7 @@ def _one(data: KernelInput, ends: I64, first_day: int) -> _Outputs:
     return _Outputs(waiting, flows, completed)
 
 
-def _moves(
-    data: KernelInput, a_from: Ints, a_to: Ints, position: MonthPosition, first_day: int
-) -> Moves:
+def _moves(data: KernelInput, spans: Spans, position: MonthPosition, first_day: int) -> Moves:
     """Which span rows hold their pathway's clock start and removal, and the transfers: into
     a span on ``a_from`` when it begins while the pathway waits (``s < a_from ≤ r``), out of
     it on ``a_to`` likewise."""
@@ -164,9 +174,9 @@ def _moves(
     def bucket(days: Ints) -> npt.NDArray[np.int32]:
         return np.where(days < first_day, -1, position.left(days)).astype(np.int32)
 
-    changes_in, changes_out = data.changes or (np.ones(s.size, bool), np.ones(s.size, bool))
-    in_row = np.flatnonzero((a_from > s) & (a_from <= r) & changes_in)
-    out_row = np.flatnonzero((a_to > s) & (a_to < never) & (a_to <= r) & changes_out)
+    a_from, a_to = spans.a_from, spans.a_to
+    in_row = np.flatnonzero((a_from > s) & (a_from <= r) & spans.changes_in)
+    out_row = np.flatnonzero((a_to > s) & (a_to < never) & (a_to <= r) & spans.changes_out)
     return Moves(
         arrive=np.flatnonzero((a_from <= s) & (s < a_to)),
         leave=np.flatnonzero((r < never) & (a_from <= r) & (r < a_to)),
@@ -238,9 +248,7 @@ def _gather(data: KernelInput, chunk: _Chunk) -> KernelInput:
         piece_start=data.piece_start[pieces],
         piece_end=data.piece_end[pieces],
         groups=chunk.groups,
-        a_from=None if data.a_from is None else data.a_from[rows],
-        a_to=None if data.a_to is None else data.a_to[rows],
-        changes=None if data.changes is None else (data.changes[0][rows], data.changes[1][rows]),
+        spans=None if data.spans is None else data.spans.take(rows),
     )
 
 
