@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_import import make_csv
 
-from vardkoll.services.backup import create_backup, restore_backup
-from vardkoll.services.imports import import_files
+from vardkoll.services.imports.workflows import import_files
+from vardkoll.services.operations.backup import create_backup, restore_backup
 from vardkoll.settings import Settings
 from vardkoll.store import make_engine, store_checksum
 

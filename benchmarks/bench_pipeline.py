@@ -4,7 +4,7 @@ Two paths are measured, each in one table row per stage:
 
 - **national** (all 21 regions, ≥ 10 M pathways): generate the files, then build the analytics
   store straight from them (``vardkoll.store.load_analytics_direct`` with the ingest
-  validation, as ``vardkoll.services.imports.load_national_files`` does: validated,
+  validation, as ``vardkoll.services.imports.workflows.load_national_files`` does: validated,
   pseudonymised, no operational store — national data never needs patient-level storage);
 - **region** (the demo region): generate, import every file into the operational store
   (SQLite, the embedded default), then build the analytics store from it — the demo's path.
@@ -40,7 +40,7 @@ from rich.table import Table
 
 from vardkoll import ingest
 from vardkoll.domain import REGIONS
-from vardkoll.services.imports import build_analytics_store, import_files, pseudonym_key
+from vardkoll.services.imports.workflows import build_analytics_store, import_files, pseudonym_key
 from vardkoll.settings import Settings
 from vardkoll.store import load_analytics_direct
 from vardkoll.synth import DEFAULT_AS_OF, FILE_NAMES, generate_national, generate_region

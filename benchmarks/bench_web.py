@@ -37,8 +37,8 @@ import duckdb
 import httpx2
 from sqlalchemy.orm import Session
 
-from vardkoll.services.accounts import create_api_token, create_user
-from vardkoll.services.auth import start_session
+from vardkoll.services.access.accounts import create_api_token, create_user
+from vardkoll.services.access.auth import start_session
 from vardkoll.store import make_engine, upgrade
 from vardkoll.store._auth_models import User
 

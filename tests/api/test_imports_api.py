@@ -15,8 +15,8 @@ from web_support import World, migrated_sqlite
 
 from vardkoll.api import imports as imports_api
 from vardkoll.ingest import read_and_validate
-from vardkoll.services.imports import import_files
-from vardkoll.services.tokens import create_api_token
+from vardkoll.services.access.tokens import create_api_token
+from vardkoll.services.imports.workflows import import_files
 from vardkoll.settings import Settings
 from vardkoll.store import FILE_TABLES, make_engine
 from vardkoll.store._auth_models import ApiToken

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from web_support import World, migrated_sqlite
 
 from vardkoll.domain import InputError, NotFound
-from vardkoll.services.tokens import (
+from vardkoll.services.access.tokens import (
     DEFAULT_TOKEN_DAYS,
     create_api_token,
     hash_token,
@@ -66,7 +66,7 @@ def test_revoking_ends_a_token_at_once_and_keeps_an_earlier_end(world: World) ->
 def test_a_disabled_account_s_token_stops(world: World) -> None:
     world.user("importer", "system_import", region="19")
     token = world.token("importer")
-    from vardkoll.services.accounts import set_active
+    from vardkoll.services.access.accounts import set_active
 
     with Session(world.engine) as db, db.begin():
         assert user_for_token(db, token) is not None

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from vardkoll.services import audit
-from vardkoll.services.accounts import create_user
-from vardkoll.services.audit import Actor, AuditEntry
-from vardkoll.services.auth import start_session
-from vardkoll.services.imports import build_analytics_store, import_files
+from vardkoll.services.access import audit
+from vardkoll.services.access.accounts import create_user
+from vardkoll.services.access.audit import Actor, AuditEntry
+from vardkoll.services.access.auth import start_session
+from vardkoll.services.imports.workflows import build_analytics_store, import_files
 from vardkoll.settings import Settings
 from vardkoll.store import make_engine, store_checksum, upgrade
 from vardkoll.store._auth_models import User

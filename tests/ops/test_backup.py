@@ -26,8 +26,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from vardkoll.domain import InputError, StoreError
-from vardkoll.services.accounts import create_user
-from vardkoll.services.backup import create_backup, read_manifest, restore_backup
+from vardkoll.services.access.accounts import create_user
+from vardkoll.services.operations.backup import create_backup, read_manifest, restore_backup
 from vardkoll.settings import Settings
 from vardkoll.store import head_revision, make_engine, upgrade
 

@@ -15,8 +15,8 @@ from ops_support import AUDIT_AGES_DAYS, NOW, audit_report, populate, sqlite_set
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from vardkoll.services.auth import start_session
-from vardkoll.services.retention import run_retention
+from vardkoll.services.access.auth import start_session
+from vardkoll.services.access.retention import run_retention
 from vardkoll.settings import Settings
 from vardkoll.store import make_engine
 from vardkoll.store._auth_models import LoginAttempt, User

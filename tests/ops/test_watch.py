@@ -16,7 +16,12 @@ import pytest
 from ops_support import SAMPLES, sqlite_settings
 from sqlalchemy import text
 
-from vardkoll.services.watched_imports import find_ready_sets, mask_identity, watch, watch_once
+from vardkoll.services.operations.watched_imports import (
+    find_ready_sets,
+    mask_identity,
+    watch,
+    watch_once,
+)
 from vardkoll.settings import Settings
 from vardkoll.store import make_engine, store_checksum
 

@@ -16,9 +16,9 @@ import pytest
 
 from vardkoll.domain import NotFound, PermissionDenied
 from vardkoll.planning import Scenario
-from vardkoll.services.overview import open_analytics
-from vardkoll.services.planner import base_model, planning_case, planning_choices
-from vardkoll.services.planner_data import (
+from vardkoll.services.access.scope import Principal, Scope
+from vardkoll.services.followup.overview import open_analytics
+from vardkoll.services.planning.data import (
     PlanningKey,
     last_complete_monday,
     planning_rates,
@@ -26,8 +26,8 @@ from vardkoll.services.planner_data import (
     weekly_inflow,
     weekly_treated,
 )
-from vardkoll.services.planner_questions import goal_answer, scenario_outcomes
-from vardkoll.services.scope import Principal, Scope
+from vardkoll.services.planning.planner import base_model, planning_case, planning_choices
+from vardkoll.services.planning.questions import goal_answer, scenario_outcomes
 from vardkoll.settings import Settings
 
 Store = tuple[Settings, pd.DataFrame, pd.DataFrame]
@@ -227,7 +227,7 @@ def test_the_booking_rule_is_the_one_that_replays_the_past_best(store: Store) ->
 
 def test_fit_booking_picks_the_rule_closest_to_the_actual_share() -> None:
     from vardkoll.planning import InitialList
-    from vardkoll.services.planner_calibration import fit_booking
+    from vardkoll.services.planning.calibration import fit_booking
 
     # A list of old, least urgent patients and a stream of urgent ones: under strict priority
     # the old ones keep waiting, under longest-wait-first they are treated.
@@ -256,7 +256,7 @@ def test_a_short_forecast_still_gives_a_year_of_arrivals() -> None:
     import pandas as pd
 
     from vardkoll.planning import arrivals_from_forecast, forecast_series
-    from vardkoll.services.planner import _arrivals_for
+    from vardkoll.services.planning.planner import _arrivals_for
 
     rng = np.random.default_rng(7)
     weeks = pd.date_range("2024-01-01", periods=60, freq="W-MON")

@@ -13,9 +13,14 @@ from sqlalchemy import Engine, text
 
 from vardkoll.domain import NotFound, PermissionDenied
 from vardkoll.planning import production_plan
-from vardkoll.services.planner_data import PlanningKey
-from vardkoll.services.production_plans import list_plans, load_plan, plan_follow_up, save_plan
-from vardkoll.services.scope import Principal, Scope
+from vardkoll.services.access.scope import Principal, Scope
+from vardkoll.services.planning.data import PlanningKey
+from vardkoll.services.planning.production_plans import (
+    list_plans,
+    load_plan,
+    plan_follow_up,
+    save_plan,
+)
 from vardkoll.settings import Settings
 from vardkoll.store import make_engine, upgrade
 

@@ -18,8 +18,8 @@ import pytest
 from tests.analytics.synthetic import DATA_END, synthetic_tables, to_arrow
 
 from vardkoll.analytics import IndicatorTables, tables_from
-from vardkoll.services.monthly_report import monthly_report
-from vardkoll.services.monthly_report_model import MonthlyReport
+from vardkoll.services.reports.model import MonthlyReport
+from vardkoll.services.reports.monthly import monthly_report
 
 REGION = "19"
 MONTH = dt.date(2025, 6, 1)

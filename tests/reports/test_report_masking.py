@@ -19,10 +19,10 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from vardkoll.domain import AnalyticsError
-from vardkoll.services.monthly_report_grids import flow_equations
-from vardkoll.services.monthly_report_masking import determined_cells, mask_linear
-from vardkoll.services.monthly_report_model import MonthlyReport, ReportTable
-from vardkoll.services.monthly_report_render import render_pdf, render_xlsx
+from vardkoll.services.reports.grids import flow_equations
+from vardkoll.services.reports.masking import determined_cells, mask_linear
+from vardkoll.services.reports.model import MonthlyReport, ReportTable
+from vardkoll.services.reports.render import render_pdf, render_xlsx
 
 Cell = tuple[int, int]
 

@@ -12,8 +12,8 @@ import pytest
 from openpyxl import load_workbook
 from tests.reports.conftest import MONTH, MONTH_END, REGION
 
-from vardkoll.services.monthly_report_model import MonthlyReport
-from vardkoll.services.monthly_report_render import changes, render_xlsx
+from vardkoll.services.reports.model import MonthlyReport
+from vardkoll.services.reports.render import changes, render_xlsx
 
 
 def _region(frames: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:

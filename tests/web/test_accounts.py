@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.orm import Session
 from web_support import World, migrated_sqlite
 
-from vardkoll.services.accounts import create_demo_accounts, create_user
-from vardkoll.services.roles import ROLE_NAMES
+from vardkoll.services.access.accounts import create_demo_accounts, create_user
+from vardkoll.services.access.roles import ROLE_NAMES
 from vardkoll.store import make_engine
 
 

@@ -16,8 +16,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from web_support import PATHWAYS, World
 
-from vardkoll.services import audit
-from vardkoll.services.audit import Actor, AuditEntry
+from vardkoll.services.access import audit
+from vardkoll.services.access.audit import Actor, AuditEntry
 
 PNR = re.compile(r"(?<![0-9a-f])(19|20)\d{6}-?\d{4}(?![0-9a-f])")
 

@@ -11,8 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from vardkoll.services import audit
-from vardkoll.services.audit import Actor, AuditEntry
+from vardkoll.services.access import audit
+from vardkoll.services.access.audit import Actor, AuditEntry
 from vardkoll.store import head_revision, make_engine, upgrade
 
 pytestmark = pytest.mark.postgres

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vardkoll.analytics import Overview, OverviewCell, TrendPoint
-from vardkoll.services.disclosure import shown_overview
+from vardkoll.services.followup.disclosure import shown_overview
 
 ENTRIES = ("first_visit", "treatment", "primary_care")
 LIMITS = {"first_visit": 90, "treatment": 90, "primary_care": None}

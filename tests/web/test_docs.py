@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vardkoll.services.roles import ROLES
+from vardkoll.services.access.roles import ROLES
 from vardkoll.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ from web_reference import reference_cells
 from web_support import AS_OF, World
 
 from vardkoll.analytics import open_tables, waiting_at
-from vardkoll.services.followup_compare import within_and_judged
+from vardkoll.services.followup.compare import within_and_judged
 
 
 @pytest.fixture

@@ -19,11 +19,11 @@ import pytest
 from planning_support import make_planning_world
 from web_support import World
 
-from vardkoll.services.planner import planning_case
-from vardkoll.services.planner_data import PlanningKey
-from vardkoll.services.planner_questions import goal_answer, scenario_outcomes
-from vardkoll.services.production_plans import load_plan, save_plan
-from vardkoll.services.scope import Principal, Scope
+from vardkoll.services.access.scope import Principal, Scope
+from vardkoll.services.planning.data import PlanningKey
+from vardkoll.services.planning.planner import planning_case
+from vardkoll.services.planning.production_plans import load_plan, save_plan
+from vardkoll.services.planning.questions import goal_answer, scenario_outcomes
 
 A_TREAT = "SE19-A|orthopaedics|treatment"
 B_FIRST = "SE19-B|general_surgery|first_visit"

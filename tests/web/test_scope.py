@@ -2,7 +2,7 @@
 
 Hypothesis draws accounts of every role with any assignment (including incomplete ones, which
 must reach nothing) and checks what each interface returns against an oracle written from the
-role table in the brief, not from :mod:`vardkoll.services.scope`.
+role table in the brief, not from :mod:`vardkoll.services.access.scope`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from web_reference import reference_cells, waiting_on
 from web_support import AS_OF, PATHWAYS, UNITS, Pathway, World, make_world
 
-from vardkoll.services.roles import ROLE_NAMES
+from vardkoll.services.access.roles import ROLE_NAMES
 from vardkoll.store._auth_models import User
 
 _counter = itertools.count()

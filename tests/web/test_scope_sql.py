@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Column, MetaData, String, Table, create_engine, insert, select
 
-from vardkoll.services.roles import ROLE_NAMES
-from vardkoll.services.scope import Principal, Scope
+from vardkoll.services.access.roles import ROLE_NAMES
+from vardkoll.services.access.scope import Principal, Scope
 
 ROWS = [
     (f"r{i}", region, unit, municipality)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 from web_support import World
 
-from vardkoll.services.auth import SignInFailed, SignInThrottled, authenticate
+from vardkoll.services.access.auth import SignInFailed, SignInThrottled, authenticate
 from vardkoll.web.security import CSP
 
 PASSWORD = "correct horse battery staple"

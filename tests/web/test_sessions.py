@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from web_support import World
 
-from vardkoll.services.auth import load_session, start_session, touch_session
+from vardkoll.services.access.auth import load_session, start_session, touch_session
 from vardkoll.store._auth_models import User, WebSession
 
 T0 = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)

@@ -19,8 +19,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from vardkoll.domain import luhn_check_digit, pseudonymise
-from vardkoll.services.accounts import create_api_token, create_user
-from vardkoll.services.auth import start_session
+from vardkoll.services.access.accounts import create_api_token, create_user
+from vardkoll.services.access.auth import start_session
 from vardkoll.settings import Settings
 from vardkoll.store import make_engine, upgrade
 from vardkoll.store._auth_models import User

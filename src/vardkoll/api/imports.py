@@ -26,7 +26,7 @@ from vardkoll.api.schemas import (
     ImportPublic,
 )
 from vardkoll.domain import InputError, PermissionDenied
-from vardkoll.services.import_operations import (
+from vardkoll.services.imports.api_imports import (
     ACCEPTED_SUFFIXES,
     MAX_FILES,
     ImportOperation,

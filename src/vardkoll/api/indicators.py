@@ -21,9 +21,9 @@ from pydantic import BaseModel, Field
 from vardkoll.analytics import DIMENSIONS, INDICATORS, RULES
 from vardkoll.api.problems import Problem
 from vardkoll.domain import ENTRY_TYPES, parse_day
-from vardkoll.services import followup as fu
-from vardkoll.services.followup_cuts import indicator_table
-from vardkoll.services.overview import store_facts
+from vardkoll.services.followup import indicators as fu
+from vardkoll.services.followup.cuts import indicator_table
+from vardkoll.services.followup.overview import store_facts
 from vardkoll.web.context import Ctx, CtxDep
 
 _ERRORS: dict[int | str, dict[str, Any]] = {

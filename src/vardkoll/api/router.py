@@ -26,10 +26,14 @@ from vardkoll.api.schemas import (
     UserPublic,
 )
 from vardkoll.domain import ENTRY_TYPES, PermissionDenied, parse_day
-from vardkoll.services import audit
-from vardkoll.services.disclosure import ShownOverview, disclosure_threshold, shown_overview
-from vardkoll.services.overview import region_choices, region_overview
-from vardkoll.services.patients import (
+from vardkoll.services.access import audit
+from vardkoll.services.followup.disclosure import (
+    ShownOverview,
+    disclosure_threshold,
+    shown_overview,
+)
+from vardkoll.services.followup.overview import region_choices, region_overview
+from vardkoll.services.followup.patients import (
     WAITING_SORTS,
     PathwayRow,
     WaitingListQuery,

@@ -6,7 +6,7 @@ import typer
 
 from vardkoll.cli.console import console, err_console
 from vardkoll.cli.users import account_session
-from vardkoll.services import audit as audit_log
+from vardkoll.services.access import audit as audit_log
 from vardkoll.settings import get_settings
 
 audit = typer.Typer(help="The audit log of patient-data access.", no_args_is_help=True)

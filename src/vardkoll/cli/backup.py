@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from vardkoll.cli.console import console, err_console
-from vardkoll.services.backup import create_backup, restore_backup
+from vardkoll.services.operations.backup import create_backup, restore_backup
 from vardkoll.settings import get_settings
 
 

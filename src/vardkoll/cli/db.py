@@ -12,7 +12,7 @@ from rich.table import Table
 from vardkoll.cli.console import console, err_console
 from vardkoll.domain import InputError
 from vardkoll.ingest import write_error_report
-from vardkoll.services.imports import build_analytics_store, load_national_files
+from vardkoll.services.imports.workflows import build_analytics_store, load_national_files
 from vardkoll.settings import Settings, get_settings
 from vardkoll.store import ImportRejected, current_revision, head_revision, make_engine, upgrade
 

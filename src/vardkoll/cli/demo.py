@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
         """Generate and import the demo region (first run only), then serve the web app."""
         import uvicorn
 
-        from vardkoll.services.demo import prepare_demo
+        from vardkoll.services.operations.demo import prepare_demo
         from vardkoll.web.app import create_app
 
         os.environ.setdefault("VARDKOLL_ENVIRONMENT", "demo")

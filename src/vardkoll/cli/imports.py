@@ -19,7 +19,7 @@ from rich.table import Table
 from vardkoll.cli.console import console, err_console
 from vardkoll.domain import InputError
 from vardkoll.ingest import FILE_KINDS, write_error_report
-from vardkoll.services.imports import FileImportResult, import_files
+from vardkoll.services.imports.workflows import FileImportResult, import_files
 from vardkoll.settings import Settings, get_settings
 
 SHOWN_PROBLEMS = 20
@@ -241,7 +241,7 @@ def watch_command(
     import signal
     import threading
 
-    from vardkoll.services.watched_imports import watch, watch_once
+    from vardkoll.services.operations.watched_imports import watch, watch_once
 
     if lang not in _TEXT:
         raise InputError(f"--lang must be sv or en; got {lang!r}.")

@@ -23,7 +23,7 @@ from vardkoll.analytics import (
 )
 from vardkoll.cli.console import console
 from vardkoll.domain import InputError
-from vardkoll.services.monthly_report_bundle import mask_bundle, mask_table
+from vardkoll.services.reports.bundle import mask_bundle, mask_table
 from vardkoll.settings import get_settings
 
 

@@ -10,8 +10,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from vardkoll.cli.console import console
 from vardkoll.domain import InputError
-from vardkoll.services.monthly_report import report_for
-from vardkoll.services.monthly_report_render import FORMATS, render, report_filename
+from vardkoll.services.reports.monthly import report_for
+from vardkoll.services.reports.render import FORMATS, render, report_filename
 from vardkoll.settings import get_settings
 
 report_app = typer.Typer(help="Reports that leave the region (small cells masked).")

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from vardkoll.cli.console import console, err_console
-from vardkoll.services.retention import ERROR_REPORT_DAYS, IMPORT_FILES_DAYS, run_retention
+from vardkoll.services.access.retention import ERROR_REPORT_DAYS, IMPORT_FILES_DAYS, run_retention
 from vardkoll.settings import get_settings
 
 retention = typer.Typer(help="Remove data past its retention period.", no_args_is_help=True)

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from vardkoll.cli.console import console, err_console
 from vardkoll.domain import StoreError
-from vardkoll.services.accounts import create_user, get_user, list_users, set_active
-from vardkoll.services.roles import ROLE_NAMES, role_spec
-from vardkoll.services.tokens import (
+from vardkoll.services.access.accounts import create_user, get_user, list_users, set_active
+from vardkoll.services.access.roles import ROLE_NAMES, role_spec
+from vardkoll.services.access.tokens import (
     DEFAULT_TOKEN_DAYS,
     MAX_TOKEN_DAYS,
     create_api_token,

@@ -6,7 +6,8 @@ patient data it records (patient data law, DOMAIN.md §12), and sessions must su
 The audit log is append-only at the database level: triggers refuse UPDATE always and DELETE
 unless a retention purge has opened a permit for rows older than the retention cut-off
 (:data:`AUDIT_TRIGGERS`). Tamper evidence comes from the hash chain (``prev_hash`` → ``hash``)
-that ``vardkoll.services.audit`` writes and verifies; ``audit_head`` holds the chain's end, so a
+that ``vardkoll.services.access.audit`` writes and verifies; ``audit_head`` holds the chain's end,
+so a
 truncated tail is detected too, and serialises concurrent writers (its row is updated first).
 """
 

@@ -18,10 +18,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from vardkoll.domain import PermissionDenied, StoreError, VardkollError
-from vardkoll.services.accounts import principal_of, user_for_token
-from vardkoll.services.audit import Actor
-from vardkoll.services.auth import SessionInfo, load_session, touch_session, update_session_data
-from vardkoll.services.scope import Principal, Scope
+from vardkoll.services.access.accounts import principal_of, user_for_token
+from vardkoll.services.access.audit import Actor
+from vardkoll.services.access.auth import (
+    SessionInfo,
+    load_session,
+    touch_session,
+    update_session_data,
+)
+from vardkoll.services.access.scope import Principal, Scope
 from vardkoll.settings import Settings
 from vardkoll.store._auth_models import User
 from vardkoll.web.i18n import LANGUAGES, pick_language, translations

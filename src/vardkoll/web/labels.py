@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from vardkoll.domain import REGIONS, SPECIALTIES
-from vardkoll.services.roles import ROLES
+from vardkoll.services.access.roles import ROLES
 from vardkoll.web.i18n import N_
 
 ENTRY_TYPE_LABELS: dict[str, str] = {

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vardkoll.domain import PermissionDenied
-from vardkoll.services.auth import start_session
+from vardkoll.services.access.auth import start_session
 from vardkoll.settings import Settings
 from vardkoll.store._auth_models import User
 from vardkoll.web.context import SESSION_COOKIE

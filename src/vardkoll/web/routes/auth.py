@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from vardkoll.services.auth import (
+from vardkoll.services.access.auth import (
     SignInFailed,
     SignInThrottled,
     authenticate,

@@ -1,6 +1,7 @@
 """Follow-up pages (*uppföljning*): the drill-down and the overview's alerts panel.
 
-Every number comes from :mod:`vardkoll.services.followup` (the indicator engine in the user's
+Every number comes from :mod:`vardkoll.services.followup.indicators` (the indicator engine in the
+user's
 reach); the pages only label and lay it out. The SPC page and the fair comparison live in
 :mod:`.followup_spc` and :mod:`.followup_compare`, whose routes this router includes.
 """
@@ -14,7 +15,7 @@ from fastapi.responses import Response
 
 from vardkoll.analytics import Alert
 from vardkoll.domain import NotFound
-from vardkoll.services import followup as fu
+from vardkoll.services.followup import indicators as fu
 from vardkoll.web.context import Ctx, CtxDep
 from vardkoll.web.labels import entry_label, region_label, specialty_label
 from vardkoll.web.routes import followup_compare, followup_spc

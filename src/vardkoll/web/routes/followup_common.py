@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from vardkoll.analytics import get_indicator
 from vardkoll.domain import ENTRY_TYPES, InputError, parse_day
-from vardkoll.services import followup as fu
+from vardkoll.services.followup import indicators as fu
 from vardkoll.web.context import Ctx
 from vardkoll.web.i18n import N_
 from vardkoll.web.labels import region_label

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, Response
 
 from vardkoll.analytics import get_indicator
 from vardkoll.domain import ENTRY_TYPES
-from vardkoll.services import followup as fu
+from vardkoll.services.followup import indicators as fu
 from vardkoll.web.context import Ctx, CtxDep
 from vardkoll.web.i18n import BABEL_LOCALE, N_
 from vardkoll.web.labels import entry_label

@@ -17,8 +17,12 @@ from fastapi.responses import JSONResponse, Response
 
 from vardkoll.analytics import trend_dates
 from vardkoll.domain import InputError, NotFound
-from vardkoll.services.disclosure import ShownOverview, disclosure_threshold, shown_overview
-from vardkoll.services.overview import region_choices, region_overview, store_facts
+from vardkoll.services.followup.disclosure import (
+    ShownOverview,
+    disclosure_threshold,
+    shown_overview,
+)
+from vardkoll.services.followup.overview import region_choices, region_overview, store_facts
 from vardkoll.web.context import Ctx, CtxDep
 from vardkoll.web.i18n import fmt_date, fmt_int, fmt_share
 from vardkoll.web.labels import entry_label, region_label, specialty_label

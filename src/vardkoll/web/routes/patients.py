@@ -1,6 +1,7 @@
 """Waiting lists and the patient page: patient-level data, so every response is audited.
 
-The routes only translate requests into :mod:`vardkoll.services.patients` calls, which apply the
+The routes only translate requests into :mod:`vardkoll.services.followup.patients` calls, which
+apply the
 scope and write the audit record; the export reads the same page of the same query.
 """
 
@@ -13,8 +14,8 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from vardkoll.domain import ENTRY_TYPES, SPECIALTIES, NotFound
-from vardkoll.services.overview import store_facts
-from vardkoll.services.patients import (
+from vardkoll.services.followup.overview import store_facts
+from vardkoll.services.followup.patients import (
     WAITING_SORTS,
     PathwayRow,
     PurposeRequired,

@@ -17,8 +17,8 @@ from fastapi.responses import JSONResponse, Response
 
 from vardkoll.domain import InputError, NotFound
 from vardkoll.planning import Scenario, ScenarioOutcome
-from vardkoll.services.planner import PlanningCase
-from vardkoll.services.planner_questions import scenario_outcomes
+from vardkoll.services.planning.planner import PlanningCase
+from vardkoll.services.planning.questions import scenario_outcomes
 from vardkoll.web.context import Ctx, CtxDep
 from vardkoll.web.i18n import N_
 from vardkoll.web.planning_request import is_fragment, pick_case

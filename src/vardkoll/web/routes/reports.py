@@ -18,8 +18,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from vardkoll.domain import InputError, NotFound, PermissionDenied
-from vardkoll.services.monthly_report import parse_month, report_for, store_summary
-from vardkoll.services.monthly_report_render import (
+from vardkoll.services.reports.monthly import parse_month, report_for, store_summary
+from vardkoll.services.reports.render import (
     FORMATS,
     media_type,
     render,

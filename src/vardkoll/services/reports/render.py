@@ -1,0 +1,327 @@
+"""The monthly report as a PDF (for reading) and an Excel workbook (for further work).
+
+Both read only :meth:`ReportTable.published`, so a masked cell reaches neither file. The
+workbook keeps numbers as numbers (counts as integers, shares as fractions formatted as
+percentages, days as decimals) with one sheet per table and a README sheet of definitions.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from vardkoll.analytics import INDICATORS, xmr_vega_lite
+from vardkoll.services.reports.chart_images import chart_png
+from vardkoll.services.reports.model import MonthlyReport, ReportColumn, ReportTable
+from vardkoll.services.reports.pdf import PdfDocument
+from vardkoll.services.reports.text import (
+    entry_name,
+    fmt_count,
+    fmt_share,
+    specialty_name,
+    what_changed,
+    word,
+)
+
+__all__ = ["FORMATS", "media_type", "render", "render_pdf", "render_xlsx", "report_filename"]
+
+FORMATS: tuple[str, ...] = ("pdf", "xlsx")
+_MEDIA = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+_TOTALS = {"Totalt / Total", "__total__"}
+_OUTCOMES = {
+    "treated": ("Genomförda", "Treated"),
+    "removed_other": ("Avslutade av annat skäl", "Removed for other reasons"),
+}
+_POSITIONS = {
+    "within": ("inom tratten", "within"),
+    "above_95": ("över 95 %-gränsen", "above 95% limit"),
+    "above_99.8": ("över 99,8 %-gränsen", "above 99.8% limit"),
+    "below_95": ("under 95 %-gränsen", "below 95% limit"),
+    "below_99.8": ("under 99,8 %-gränsen", "below 99.8% limit"),
+}
+_SCOPES = {"all_regions": ("Alla regioner i underlaget", "All regions in the data")}
+
+
+def media_type(fmt: str) -> str:
+    return _MEDIA[fmt]
+
+
+def report_filename(report: MonthlyReport, fmt: str) -> str:
+    """``vardkoll-manadsrapport-19-2025-06.pdf``: ASCII, safe in a header."""
+    return f"vardkoll-manadsrapport-{report.region_code}-{report.label}.{fmt}"
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "sv" else pair[1]
+
+
+def label_text(report: MonthlyReport, column: ReportColumn, value: Any, lang: str) -> str:
+    """A label cell in words: entry types, specialties, outcomes, totals, funnel positions."""
+    text = "" if value is None else str(value)
+    if text in _TOTALS:
+        return word("total", lang)
+    if column.key == "entry_type":
+        return entry_name(text, lang)
+    if column.key in ("label", "specialty"):
+        return specialty_name(text, lang)
+    if column.key == "outcome":
+        return _pick(_OUTCOMES.get(text, (text, text)), lang)
+    if column.key == "position":
+        return _pick(_POSITIONS.get(text, (text, text)), lang)
+    if column.key == "scope":
+        if text == "region":
+            return report.region_name
+        return _pick(_SCOPES.get(text, (text, text)), lang)
+    return text
+
+
+def _cell_text(report: MonthlyReport, column: ReportColumn, value: Any, lang: str) -> str:
+    if isinstance(value, str) and column.kind != "label":
+        return value  # a masking marker
+    if value is None:
+        return "–"
+    if column.kind == "label":
+        return label_text(report, column, value, lang)
+    if column.kind == "count":
+        return fmt_count(int(value), lang)
+    if column.kind == "net":
+        number = int(value)
+        return "0" if number == 0 else ("+" if number > 0 else "") + fmt_count(number, lang)
+    if column.kind == "share":
+        return fmt_share(float(value), lang)
+    return f"{float(value):.0f} d"
+
+
+def _chart_images(report: MonthlyReport, lang: str) -> list[bytes]:
+    images = []
+    for chart in report.charts:
+        if chart.chart is None:
+            continue
+        title = chart.title_sv if lang == "sv" else chart.title_en
+        unit = chart.unit_sv if lang == "sv" else chart.unit_en
+        spec = xmr_vega_lite(chart.chart, list(chart.labels), title=title, unit=unit, width=620)
+        images.append(chart_png(spec, scale=1.5))
+    return images
+
+
+def funnel_spec(report: MonthlyReport, lang: str) -> dict[str, Any] | None:
+    """A Vega-Lite funnel plot of the published units (limits as lines, units as points)."""
+    points = [p for p in report.funnel_points if p["series"] == "unit"]
+    curve = [p for p in report.funnel_points if p["series"] == "limit"]
+    if not points or not curve:
+        return None
+    share = "Andel inom vårdgarantin" if lang == "sv" else "Share within the guarantee"
+    size = "Väntande med gräns" if lang == "sv" else "Waiting with a limit"
+    x = {
+        "field": "n",
+        "type": "quantitative",
+        "title": size,
+        "scale": {"type": "log", "domainMin": 5},
+    }
+
+    def line(field: str, dash: list[int]) -> dict[str, Any]:
+        return {
+            "data": {"values": curve},
+            "mark": {"type": "line", "color": "#555555", "strokeDash": dash, "strokeWidth": 1},
+            "encoding": {"x": x, "y": {"field": field, "type": "quantitative"}},
+        }
+
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": share,
+        "width": 560,
+        "height": 260,
+        "layer": [
+            line("target", []),
+            line("low95", [4, 3]),
+            line("high95", [4, 3]),
+            line("low998", [1, 2]),
+            line("high998", [1, 2]),
+            {
+                "data": {"values": points},
+                "mark": {"type": "point", "filled": True, "size": 60, "color": "#1d4f73"},
+                "encoding": {
+                    "x": x,
+                    "y": {
+                        "field": "share",
+                        "type": "quantitative",
+                        "title": share,
+                        "axis": {"format": ".0%"},
+                    },
+                },
+            },
+            {
+                "data": {"values": points},
+                "mark": {"type": "text", "dy": -9, "fontSize": 9},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "share", "type": "quantitative"},
+                    "text": {"field": "unit"},
+                },
+            },
+        ],
+    }
+
+
+def _pdf_table(doc: PdfDocument, report: MonthlyReport, table: ReportTable, lang: str) -> None:
+    doc.heading(table.title(lang), level=2)
+    if table.note(lang):
+        doc.paragraph(table.note(lang), small=True)
+    header = [c.label(lang) for c in table.columns]
+    rows = [
+        [_cell_text(report, c, v, lang) for c, v in zip(table.columns, row, strict=True)]
+        for row in table.published(report.threshold)
+    ]
+    numeric = [i for i, c in enumerate(table.columns) if c.kind != "label"]
+    doc.table(header, rows, numeric_columns=numeric)
+
+
+def changes(report: MonthlyReport, lang: str) -> list[str]:
+    """The "what changed" sentences of the report in ``lang``."""
+    return what_changed(report.headline, report.largest, report.signals, report.threshold, lang)
+
+
+def _method(report: MonthlyReport, lang: str) -> list[str]:
+    marker = f"<{report.threshold}"
+    if lang == "sv":
+        return [
+            f"Underlaget avser {report.as_of.isoformat()}, regelverk {report.rule_set}. Alla "
+            "tabeller använder den pausjusterade klockan.",
+            f"Antal under {report.threshold} visas som {marker} och döljs även i summorna; "
+            "andra celler döljs (..) så att ingen dold cell kan räknas fram ur summorna. "
+            "Andelar och väntetider döljs där de bygger på en dold cell.",
+            "SPC: XmR-diagram med styrgränser på 2,66 gånger medelvariationen mellan månader.",
+        ]
+    return [
+        f"Data as of {report.as_of.isoformat()}, rule set {report.rule_set}. Every table uses "
+        "the pause-adjusted clock.",
+        f"Counts under {report.threshold} show as {marker} and are hidden in the totals too; "
+        "other cells are hidden (..) so that no hidden cell can be worked out from the totals. "
+        "Shares and waits are hidden where they rest on a hidden cell.",
+        "SPC: XmR charts with limits at 2.66 times the mean month-to-month variation.",
+    ]
+
+
+def render_pdf(report: MonthlyReport, lang: str = "sv") -> bytes:
+    doc = PdfDocument(
+        f"{word('title', lang)} {report.label}",
+        subtitle=report.region_name,
+        lang=lang,
+    )
+    doc.heading(word("what_changed", lang))
+    for line in changes(report, lang):
+        doc.paragraph(line)
+    doc.heading(word("indicators", lang))
+    comparison = {"units", "national"}
+    for table in report.tables:
+        if table.key not in comparison and table.key != "trend":
+            _pdf_table(doc, report, table, lang)
+    doc.page_break()
+    doc.heading(word("trends", lang))
+    images = _chart_images(report, lang)
+    if not images:
+        doc.paragraph(word("no_chart", lang))
+    for png in images:
+        doc.image(png)
+    _pdf_table(doc, report, report.table("trend"), lang)
+    doc.page_break()
+    doc.heading(word("comparison", lang))
+    spec = funnel_spec(report, lang)
+    if spec is not None:
+        doc.image(chart_png(spec, scale=1.5))
+    for key in ("units", "national"):
+        _pdf_table(doc, report, report.table(key), lang)
+    doc.heading(word("method", lang))
+    for line in _method(report, lang):
+        doc.paragraph(line, small=True)
+    return doc.render()
+
+
+_FORMATS = {"share": "0.0%", "days": "0.0", "count": "#,##0", "net": "+#,##0;-#,##0;0"}
+
+
+def _definitions(report: MonthlyReport, lang: str) -> list[tuple[str, str, str, str]]:
+    by_name = {i.name: i for i in INDICATORS}
+    seen: dict[str, tuple[str, str, str, str]] = {}
+    for table in report.tables:
+        for column in table.columns:
+            indicator = by_name.get(column.key)
+            if indicator is not None and column.key not in seen:
+                name = indicator.name_sv if lang == "sv" else indicator.name_en
+                seen[column.key] = (column.key, name, indicator.formula, indicator.help)
+    return list(seen.values())
+
+
+def render_xlsx(report: MonthlyReport, lang: str = "sv") -> bytes:
+    book = Workbook()
+    readme = book.active
+    assert readme is not None
+    readme.title = word("readme", lang)
+    bold = Font(bold=True)
+    lines: list[tuple[Any, ...]] = [
+        (f"{word('title', lang)} {report.label}",),
+        (),
+        (word("region", lang), f"{report.region_name} ({report.region_code})"),
+        (word("month", lang), report.label),
+        (word("as_of", lang), report.as_of.isoformat()),
+        (word("rule_set", lang), report.rule_set),
+        (word("view", lang), word("view_pause", lang)),
+        (word("threshold", lang), report.threshold),
+        (f"<{report.threshold}", word("legend_primary", lang)),
+        ("..", word("legend_secondary", lang)),
+        (),
+        (word("what_changed", lang),),
+        *((line,) for line in changes(report, lang)),
+        (),
+        (word("sheet", lang), word("meaning", lang)),
+        *((t.key, t.title(lang)) for t in report.tables),
+        (),
+        (word("definitions", lang),),
+        (word("column", lang), word("meaning", lang), word("formula", lang), word("help", lang)),
+        *_definitions(report, lang),
+    ]
+    for line in lines:
+        readme.append(list(line))
+    readme["A1"].font = Font(bold=True, size=14)
+    readme.column_dimensions["A"].width = 34
+    readme.column_dimensions["B"].width = 60
+    for table in report.tables:
+        sheet = book.create_sheet(table.key[:31])
+        sheet.append([table.title(lang)])
+        sheet["A1"].font = bold
+        sheet.append([table.note(lang)])
+        sheet.append([])
+        sheet.append([c.label(lang) for c in table.columns])
+        for cell in sheet[4]:
+            cell.font = bold
+        for row in table.published(report.threshold):
+            out: list[Any] = []
+            for column, value in zip(table.columns, row, strict=True):
+                if column.kind == "label":
+                    out.append(label_text(report, column, value, lang))
+                else:
+                    out.append(value)  # a number, a marker, or empty
+            sheet.append(out)
+        for c, column in enumerate(table.columns, start=1):
+            letter = get_column_letter(c)
+            sheet.column_dimensions[letter].width = 26 if column.kind == "label" else 14
+            if column.kind in _FORMATS:
+                for (cell,) in sheet.iter_rows(min_row=5, min_col=c, max_col=c):
+                    if isinstance(cell.value, int | float):
+                        cell.number_format = _FORMATS[column.kind]
+        sheet.freeze_panes = "A5"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def render(report: MonthlyReport, fmt: str, lang: str = "sv") -> bytes:
+    """The report as ``pdf`` or ``xlsx`` bytes."""
+    return render_pdf(report, lang) if fmt == "pdf" else render_xlsx(report, lang)
