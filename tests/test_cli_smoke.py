@@ -8,8 +8,8 @@ import sys
 from fastapi.testclient import TestClient
 
 from vardkoll import __version__
+from vardkoll.http.app import create_app
 from vardkoll.settings import Settings
-from vardkoll.web.app import create_app
 
 
 def test_version_command() -> None:

@@ -14,8 +14,8 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
+from vardkoll.http.app import create_app
 from vardkoll.settings import Settings
-from vardkoll.web.app import create_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 

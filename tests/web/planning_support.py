@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 from web_support import AS_OF, SECRET, UNITS, World, migrated_sqlite
 
+from vardkoll.http.app import create_app
 from vardkoll.settings import Settings
 from vardkoll.store import make_engine
-from vardkoll.web.app import create_app
 
 FIRST_MONDAY = dt.date(2022, 1, 3)
 QUEUES = {  # (unit, specialty, entry type): weekly clock starts, mean wait in days

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from web_support import World
 
+from vardkoll.http.i18n import fmt_datetime, translations
 from vardkoll.web.catalogs import extract
-from vardkoll.web.i18n import fmt_datetime, translations
 
 
 def test_every_message_has_a_swedish_translation() -> None:

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.orm import Session
 from web_support import World
 
+from vardkoll.http.security import CSP
 from vardkoll.services.access.auth import SignInFailed, SignInThrottled, authenticate
-from vardkoll.web.security import CSP
 
 PASSWORD = "correct horse battery staple"
 
@@ -201,8 +201,8 @@ def test_next_parameter_cannot_send_users_elsewhere(world: World) -> None:
 
 def test_production_refuses_an_unsafe_configuration(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from vardkoll.domain import InputError
+    from vardkoll.http.app import create_app
     from vardkoll.settings import Settings
-    from vardkoll.web.app import create_app
 
     with pytest.raises(InputError) as info:
         create_app(Settings(environment="production", data_dir=tmp_path, cookie_secure=False))

@@ -19,13 +19,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from vardkoll.domain import luhn_check_digit, pseudonymise
+from vardkoll.http.app import create_app
+from vardkoll.http.context import SESSION_COOKIE
 from vardkoll.services.access.accounts import create_api_token, create_user
 from vardkoll.services.access.auth import start_session
 from vardkoll.settings import Settings
 from vardkoll.store import make_engine, upgrade
 from vardkoll.store._auth_models import User
-from vardkoll.web.app import create_app
-from vardkoll.web.context import SESSION_COOKIE
 
 SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
 AS_OF = dt.date(2025, 3, 31)

@@ -18,7 +18,6 @@ from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from vardkoll.api.problems import Problem, problem, problem_response
 from vardkoll.api.schemas import (
     ImportErrorPublic,
     ImportFilePublic,
@@ -26,6 +25,8 @@ from vardkoll.api.schemas import (
     ImportPublic,
 )
 from vardkoll.domain import InputError, PermissionDenied
+from vardkoll.http.context import Ctx, CtxDep
+from vardkoll.http.problems import Problem, problem, problem_response
 from vardkoll.services.imports.api_imports import (
     ACCEPTED_SUFFIXES,
     MAX_FILES,
@@ -35,7 +36,6 @@ from vardkoll.services.imports.api_imports import (
     require_import_right,
     run_import,
 )
-from vardkoll.web.context import Ctx, CtxDep
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 """The largest request body accepted (64 MiB); split bigger exports into several requests."""

@@ -19,12 +19,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from vardkoll.analytics import DIMENSIONS, INDICATORS, RULES
-from vardkoll.api.problems import Problem
 from vardkoll.domain import ENTRY_TYPES, parse_day
+from vardkoll.http.context import Ctx, CtxDep
+from vardkoll.http.problems import Problem
 from vardkoll.services.followup import indicators as fu
 from vardkoll.services.followup.cuts import indicator_table
 from vardkoll.services.followup.overview import store_facts
-from vardkoll.web.context import Ctx, CtxDep
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {"application/problem+json": {}}}

@@ -31,8 +31,8 @@ def register(app: typer.Typer) -> None:
         """Generate and import the demo region (first run only), then serve the web app."""
         import uvicorn
 
+        from vardkoll.http.app import create_app
         from vardkoll.services.operations.demo import prepare_demo
-        from vardkoll.web.app import create_app
 
         os.environ.setdefault("VARDKOLL_ENVIRONMENT", "demo")
         settings = get_settings()

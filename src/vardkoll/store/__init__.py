@@ -15,14 +15,40 @@ from vardkoll.store._analytics import (
     build_analytics,
     load_analytics_direct,
 )
+from vardkoll.store._auth_models import (
+    GENESIS_HASH,
+    ApiToken,
+    AuditHead,
+    AuditPurgePermit,
+    AuditRecord,
+    AuditReview,
+    LoginAttempt,
+    User,
+    WebSession,
+)
+from vardkoll.store._backup import (
+    SQLITE_MEMBER,
+    StagedStore,
+    copy_file_atomically,
+    copy_member_name,
+    discard_staged,
+    row_counts,
+    snapshot_store,
+    stage_store,
+    store_dialect,
+    store_has_data,
+    store_revision,
+    swap_in,
+)
 from vardkoll.store._base import Base
 from vardkoll.store._checksum import store_checksum
 from vardkoll.store._engine import make_engine, write_transaction
 from vardkoll.store._identity_links import add_identity_link, identity_history
 from vardkoll.store._import import import_validated
 from vardkoll.store._kinds import kind_spec
-from vardkoll.store._migrate import current_revision, head_revision, upgrade
+from vardkoll.store._migrate import alembic_config, current_revision, head_revision, upgrade
 from vardkoll.store._models_files import FILE_TABLES
+from vardkoll.store._models_plans import ProductionPlan, ProductionPlanWeek
 from vardkoll.store._problems import (
     ImportRejected,
     ImportReport,
@@ -30,30 +56,56 @@ from vardkoll.store._problems import (
     ProblemLike,
     StoreProblem,
     ValidatedLike,
+    mask_value,
 )
 
 __all__ = [
     "ANALYTICS_TABLES",
     "FILE_TABLES",
+    "GENESIS_HASH",
+    "SQLITE_MEMBER",
     "AnalyticsBuildReport",
+    "ApiToken",
+    "AuditHead",
+    "AuditPurgePermit",
+    "AuditRecord",
+    "AuditReview",
     "Base",
     "ImportRejected",
     "ImportReport",
     "Lang",
+    "LoginAttempt",
     "ProblemLike",
+    "ProductionPlan",
+    "ProductionPlanWeek",
+    "StagedStore",
     "StoreProblem",
+    "User",
     "ValidatedLike",
+    "WebSession",
     "add_identity_link",
+    "alembic_config",
     "analytics_checksums",
     "build_analytics",
+    "copy_file_atomically",
+    "copy_member_name",
     "current_revision",
+    "discard_staged",
     "head_revision",
     "identity_history",
     "import_validated",
     "kind_spec",
     "load_analytics_direct",
     "make_engine",
+    "mask_value",
+    "row_counts",
+    "snapshot_store",
+    "stage_store",
     "store_checksum",
+    "store_dialect",
+    "store_has_data",
+    "store_revision",
+    "swap_in",
     "upgrade",
     "write_transaction",
 ]

@@ -1,4 +1,8 @@
-"""The web application factory: it only assembles routes, templates, middleware and settings."""
+"""The pages' part of the application: static files, the start page, the page routes, sign-in.
+
+:func:`vardkoll.http.app.create_app` assembles it with the API; this module knows nothing of
+the API.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,8 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from vardkoll import __version__
-from vardkoll.api.imports import router as api_imports_router
-from vardkoll.api.indicators import router as api_indicators_router
-from vardkoll.api.router import router as api_router
-from vardkoll.domain import InputError
+from vardkoll.http.context import CtxDep
 from vardkoll.settings import Settings
-from vardkoll.store import make_engine
-from vardkoll.web.context import CtxDep
-from vardkoll.web.errors import install_error_handlers
 from vardkoll.web.oidc import install_oidc
 from vardkoll.web.routes import (
     admin,
@@ -29,36 +26,18 @@ from vardkoll.web.routes import (
     planning_scenarios,
     reports,
 )
-from vardkoll.web.security import install_security
 from vardkoll.web.templating import nav_items, render
 
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the app for one installation; production refuses an unsafe configuration."""
-    if settings.environment == "production":
-        problems = settings.deployment_problems()
-        if problems:
-            raise InputError(
-                "refusing to start in production: "
-                + " ".join(problems)
-                + " (`vardkoll doctor --deploy` lists them.)"
-            )
-    app = FastAPI(
-        title="Vårdkoll",
-        version=__version__,
-        description="Waiting times against the care guarantee, capacity and planning.",
-        docs_url="/api/docs",
-        redoc_url=None,
-        openapi_url="/api/v1/openapi.json",
-        debug=settings.debug,
-    )
-    app.state.settings = settings
-    app.state.engine = make_engine(settings.resolved_database_url())
-    install_security(app, settings)
-    install_error_handlers(app)
+def mount_static(app: FastAPI) -> None:
+    """Serve the pages' scripts, styles and images under ``/static``."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+
+def add_start_page(app: FastAPI) -> None:
+    """``/`` sends a visitor to sign-in, or to the first page their role may open."""
 
     @app.get("/", include_in_schema=False)
     def start(ctx: CtxDep) -> Response:
@@ -69,10 +48,9 @@ def create_app(settings: Settings) -> FastAPI:
             return RedirectResponse(items[0].path, status_code=303)
         return render(ctx, "home.html")
 
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
+def install_pages(app: FastAPI, settings: Settings) -> None:
+    """Add the page routes and, when configured, single sign-on."""
     for module in (
         auth,
         overview,
@@ -86,7 +64,3 @@ def create_app(settings: Settings) -> FastAPI:
     ):
         app.include_router(module.router)
     install_oidc(app, settings)
-    app.include_router(api_router)
-    app.include_router(api_imports_router)
-    app.include_router(api_indicators_router)
-    return app

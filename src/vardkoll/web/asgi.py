@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from vardkoll.http.app import create_app
 from vardkoll.settings import get_settings
-from vardkoll.web.app import create_app
 
 
 def app() -> FastAPI:

@@ -1,8 +1,9 @@
 """Keep the message catalogues in step with the code: ``python -m vardkoll.web.catalogs``.
 
-Extracts every ``_()``, ``ngettext()`` and ``N_()`` message from the web and API code and the
-templates, and merges them into ``locale/{sv,en}/LC_MESSAGES/messages.po`` (existing translations
-are kept; new Swedish ones arrive empty and a test lists them until someone translates them).
+Extracts every ``_()``, ``ngettext()`` and ``N_()`` message from the web, API and shared HTTP
+code and the templates, and merges them into ``locale/{sv,en}/LC_MESSAGES/messages.po``
+(existing translations are kept; new Swedish ones arrive empty and a test lists them until
+someone translates them).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from vardkoll.web.i18n import BABEL_LOCALE, LANGUAGES, LOCALE_DIR
+from vardkoll.http.i18n import BABEL_LOCALE, LANGUAGES, LOCALE_DIR
 
 PACKAGE = Path(__file__).resolve().parents[1]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
@@ -21,9 +22,9 @@ METHOD_MAP = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 
 
 def extract() -> Catalog:
-    """Every message id used by the interfaces (web, api)."""
+    """Every message id used by the interfaces (web, api, http)."""
     template = Catalog(project="vardkoll")
-    for folder in (PACKAGE / "web", PACKAGE / "api"):
+    for folder in (PACKAGE / "web", PACKAGE / "api", PACKAGE / "http"):
         for filename, lineno, message, _comments, _context in extract_from_dir(
             str(folder),
             method_map=METHOD_MAP,

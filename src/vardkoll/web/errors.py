@@ -1,26 +1,17 @@
-"""The one error handler: problem+json under ``/api``, a translated page everywhere else.
+"""The translated error page the shared error handler shows outside ``/api``.
 
-Routes raise errors of the ``VardkollError`` tree and never build HTTP errors themselves; the
-status and the stable code come from the class. A page that needs sign-in redirects there.
+The handler (:mod:`vardkoll.http.errors`) decides status and code; this module only adds what a
+person needs on a page: the translated title and a next step per code.
 """
 
 from __future__ import annotations
 
-import logging
-from urllib.parse import quote
+from fastapi.responses import Response
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from vardkoll.api.problems import TITLES, problem, problem_response, validation_errors
-from vardkoll.domain import VardkollError
-from vardkoll.web.context import Ctx, SignInRequired, get_ctx
-from vardkoll.web.i18n import N_, pick_language
+from vardkoll.http.context import Ctx
+from vardkoll.http.i18n import N_
+from vardkoll.http.problems import TITLES
 from vardkoll.web.templating import render
-
-log = logging.getLogger("vardkoll.web")
 
 HINTS: dict[str, str] = {
     "not_found": N_("It does not exist, or it is outside what your role may see."),
@@ -35,29 +26,8 @@ HINTS: dict[str, str] = {
 """A translated next step per error code, shown under the message."""
 
 
-def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
-
-
-def _page(request: Request, status: int, code: str, detail: str) -> Response:
-    try:
-        ctx = get_ctx(request)
-    except VardkollError:
-        settings = request.app.state.settings
-        ctx = Ctx(
-            request=request,
-            settings=settings,
-            engine=request.app.state.engine,
-            lang=pick_language(
-                request.query_params.get("lang"),
-                request.cookies.get("vk_lang"),
-                default=settings.default_language,
-            ),
-            request_id=getattr(request.state, "request_id", ""),
-            client_address="",
-            session=None,
-            principal=None,
-        )
+def error_page(ctx: Ctx, status: int, code: str, detail: str) -> Response:
+    """The error page in the request's language, with the request id for support."""
     return render(
         ctx,
         "error.html",
@@ -68,73 +38,3 @@ def _page(request: Request, status: int, code: str, detail: str) -> Response:
         hint=HINTS.get(code, ""),
         request_id=ctx.request_id,
     )
-
-
-def _respond(
-    request: Request,
-    status: int,
-    code: str,
-    detail: str,
-    errors: list[dict[str, str]] | None,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    headers = dict(headers or {})
-    if _is_api(request):
-        if status == 401:
-            headers["WWW-Authenticate"] = "Bearer"
-        return problem_response(
-            problem(
-                status=status,
-                code=code,
-                detail=detail,
-                instance=request.url.path,
-                request_id=getattr(request.state, "request_id", None),
-                errors=errors,
-            ),
-            headers=headers,
-        )
-    page = _page(request, status, code, detail)
-    page.headers.update(headers)
-    return page
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    """Map every error to the envelope (API) or the translated error page (web)."""
-
-    @app.exception_handler(VardkollError)
-    async def on_vardkoll_error(request: Request, exc: VardkollError) -> Response:
-        if isinstance(exc, SignInRequired) and not _is_api(request):
-            target = request.url.path
-            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-        errors = exc.context.get("errors") if isinstance(exc.context.get("errors"), list) else None
-        if errors is None and "field" in exc.context:
-            errors = [
-                {"field": str(exc.context["field"]), "code": exc.code, "message": exc.message}
-            ]
-        return _respond(request, exc.status, exc.code, exc.message, errors)
-
-    @app.exception_handler(RequestValidationError)
-    async def on_validation_error(request: Request, exc: RequestValidationError) -> Response:
-        return _respond(
-            request,
-            422,
-            "invalid_input",
-            N_("The request has invalid fields."),
-            validation_errors(exc),
-        )
-
-    @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "sign_in_required"}.get(
-            exc.status_code, "invalid_input" if exc.status_code < 500 else "internal_error"
-        )
-        detail = N_("Nothing here.") if exc.status_code == 404 else str(exc.detail)
-        headers = dict(exc.headers) if exc.headers else None
-        return _respond(request, exc.status_code, code, detail, None, headers)
-
-    @app.exception_handler(Exception)
-    async def on_unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error (request %s)", getattr(request.state, "request_id", ""))
-        return _respond(
-            request, 500, "internal_error", N_("Something went wrong; the error was logged."), None
-        )

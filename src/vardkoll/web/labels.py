@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from vardkoll.domain import REGIONS, SPECIALTIES
+from vardkoll.http.i18n import N_
 from vardkoll.services.access.roles import ROLES
-from vardkoll.web.i18n import N_
 
 ENTRY_TYPE_LABELS: dict[str, str] = {
     "primary_contact": N_("Primary care contact"),

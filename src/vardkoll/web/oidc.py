@@ -21,10 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vardkoll.domain import PermissionDenied
+from vardkoll.http.context import SESSION_COOKIE
 from vardkoll.services.access.auth import start_session
 from vardkoll.settings import Settings
-from vardkoll.store._auth_models import User
-from vardkoll.web.context import SESSION_COOKIE
+from vardkoll.store import User
 from vardkoll.web.routes.auth import set_cookie
 
 OIDC_COOKIE = "vk_oidc"

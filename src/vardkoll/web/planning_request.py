@@ -7,9 +7,9 @@ way and a queue outside the user's scope is always a 404.
 from __future__ import annotations
 
 from vardkoll.domain import InputError, NotFound
+from vardkoll.http.context import Ctx
 from vardkoll.services.planning.data import PlanningKey
 from vardkoll.services.planning.planner import PlanningCase, planning_case, planning_choices
-from vardkoll.web.context import Ctx
 
 
 def parse_queue(value: str | None) -> PlanningKey | None:

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 from babel.numbers import format_decimal
 
+from vardkoll.http.i18n import BABEL_LOCALE, N_
 from vardkoll.planning import PlanDeviation, PlanWeek, ScenarioOutcome
 from vardkoll.services.planning.data import PlanningKey
 from vardkoll.services.planning.planner import PlanningCase
 from vardkoll.services.planning.questions import GoalAnswer
-from vardkoll.web.i18n import BABEL_LOCALE, N_
 from vardkoll.web.labels import entry_label, specialty_label
 from vardkoll.web.tables import Column, Table
 

@@ -23,7 +23,7 @@ from vardkoll.services.access.scope import Principal
 from vardkoll.services.access.tokens import create_api_token as create_api_token
 from vardkoll.services.access.tokens import hash_token as hash_token
 from vardkoll.services.access.tokens import user_for_token as user_for_token
-from vardkoll.store._auth_models import User
+from vardkoll.store import User
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ and patient, sample reviews of the log, and at least five years of retention. He
 - The database refuses UPDATE and DELETE (triggers); :func:`purge_expired` is the only path that
   removes rows, and only rows older than the retention period.
 - No personnummer ever enters the log: records carry pseudonyms, and :func:`write` refuses text
-  that looks like an identity number.
+  that holds a valid personnummer or samordningsnummer. Valid means what the domain validates
+  (date and Luhn check digit), not a run of digits: HSA ids such as ``SE2321000198-E0001``
+  carry ten digits and must pass.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from vardkoll.domain import InputError, NotFound, StoreError
-from vardkoll.store._auth_models import (
+from vardkoll.domain import InputError, NotFound, StoreError, parse_identity
+from vardkoll.store import (
     GENESIS_HASH,
     AuditHead,
     AuditPurgePermit,
@@ -38,7 +40,9 @@ from vardkoll.store._auth_models import (
     User,
 )
 
-_IDENTITY_LIKE = re.compile(r"(?<!\d)(\d{6}|\d{8})[-+]?\d{4}(?!\d)")
+# Candidates only: a whole run of 10 or 12 digits, or 6/8 digits, a separator and 4 digits.
+# The lookahead makes overlapping candidates visible; each is then validated in full.
+_IDENTITY_CANDIDATE = re.compile(r"(?<!\d)(?=((?:\d{6}|\d{8})[-+]?\d{4})(?!\d))")
 _PSEUDONYM = re.compile(r"^[0-9a-f]{16,64}$")
 SampleKind = Literal["random", "user", "protected", "off_hours", "outside_unit"]
 SAMPLE_KINDS: tuple[SampleKind, ...] = ("random", "user", "protected", "off_hours", "outside_unit")
@@ -101,9 +105,25 @@ def _chain_hash(prev_hash: str, record: AuditRecord) -> str:
     return hashlib.sha256((prev_hash + _payload(record)).encode()).hexdigest()
 
 
+def holds_identity_number(text: str) -> bool:
+    """True when ``text`` contains a personnummer or samordningsnummer that passes validation.
+
+    Why validate rather than match digits: unit and provider ids (HSA), municipality codes and
+    free-text purposes legitimately hold digit runs; only a number the domain would accept as
+    someone's identity (real date, check digit) is one.
+    """
+    for match in _IDENTITY_CANDIDATE.finditer(text):
+        try:
+            parse_identity(match.group(1))
+        except InputError:
+            continue
+        return True
+    return False
+
+
 def _refuse_identity_numbers(*texts: str) -> None:
     for text in texts:
-        if _IDENTITY_LIKE.search(text):
+        if holds_identity_number(text):
             raise InputError(
                 "an audit record must not contain an identity number; pass the patient's "
                 "pseudonym instead (the resource is the path without query).",

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from vardkoll.domain import PermissionDenied
 from vardkoll.services.access.passwords import verify_password
 from vardkoll.settings import Settings
-from vardkoll.store._auth_models import LoginAttempt, User, WebSession
+from vardkoll.store import LoginAttempt, User, WebSession
 
 
 class SignInFailed(PermissionDenied):

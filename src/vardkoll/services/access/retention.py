@@ -34,8 +34,7 @@ from vardkoll.domain import InputError, StoreError
 from vardkoll.services.access import audit
 from vardkoll.services.access.auth import purge_expired_sessions
 from vardkoll.settings import Settings
-from vardkoll.store import make_engine
-from vardkoll.store._auth_models import AuditRecord, LoginAttempt, WebSession
+from vardkoll.store import AuditRecord, LoginAttempt, WebSession, make_engine
 
 __all__ = [
     "ERROR_REPORT_DAYS",

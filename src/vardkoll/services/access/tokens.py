@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vardkoll.domain import InputError, NotFound
-from vardkoll.store._auth_models import ApiToken, User
+from vardkoll.store import ApiToken, User
 
 __all__ = [
     "DEFAULT_TOKEN_DAYS",

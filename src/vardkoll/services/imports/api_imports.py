@@ -42,8 +42,14 @@ from vardkoll.services.access.roles import role_spec
 from vardkoll.services.access.scope import Principal
 from vardkoll.services.imports.workflows import FHIR_SUFFIXES, read_file
 from vardkoll.settings import Settings
-from vardkoll.store import ImportRejected, Lang, ProblemLike, ValidatedLike, import_validated
-from vardkoll.store._problems import mask_value
+from vardkoll.store import (
+    ImportRejected,
+    Lang,
+    ProblemLike,
+    ValidatedLike,
+    import_validated,
+    mask_value,
+)
 
 __all__ = [
     "ACCEPTED_SUFFIXES",

@@ -41,21 +41,23 @@ from vardkoll.services.operations.backup_archive import (
     write_archive,
 )
 from vardkoll.settings import PLACEHOLDER_SECRET, Settings
-from vardkoll.store import head_revision, make_engine, store_checksum
-from vardkoll.store._backup import (
+from vardkoll.store import (
     SQLITE_MEMBER,
     StagedStore,
+    alembic_config,
     copy_file_atomically,
     discard_staged,
+    head_revision,
+    make_engine,
     row_counts,
     snapshot_store,
     stage_store,
+    store_checksum,
     store_dialect,
     store_has_data,
     store_revision,
     swap_in,
 )
-from vardkoll.store._migrate import alembic_config
 
 __all__ = [
     "BackupReport",

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vardkoll.domain import InputError
-from vardkoll.store._backup import SQLITE_MEMBER, copy_member_name
+from vardkoll.store import SQLITE_MEMBER, copy_member_name
 
 __all__ = [
     "ANALYTICS_MEMBER",

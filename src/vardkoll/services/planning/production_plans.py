@@ -25,7 +25,7 @@ from vardkoll.services.followup.overview import open_analytics, store_facts
 from vardkoll.services.planning.data import PlanningKey, last_complete_monday, weekly_treated
 from vardkoll.services.planning.planner import plan_kind
 from vardkoll.settings import Settings
-from vardkoll.store._models_plans import ProductionPlan, ProductionPlanWeek
+from vardkoll.store import ProductionPlan, ProductionPlanWeek
 
 __all__ = [
     "PlanFollowUp",

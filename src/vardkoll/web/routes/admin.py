@@ -13,12 +13,12 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from vardkoll.domain import InputError, PermissionDenied, parse_identity, pseudonymise
+from vardkoll.http.context import Ctx, CtxDep
+from vardkoll.http.i18n import LANGUAGES
 from vardkoll.services.access import audit
 from vardkoll.services.access.accounts import create_user, list_users, set_active
 from vardkoll.services.access.log_extract import extract_pdf
 from vardkoll.services.access.roles import ROLE_NAMES
-from vardkoll.web.context import Ctx, CtxDep
-from vardkoll.web.i18n import LANGUAGES
 from vardkoll.web.tables import neutralise
 from vardkoll.web.templating import render
 

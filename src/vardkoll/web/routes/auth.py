@@ -16,6 +16,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from vardkoll.http.context import LANG_COOKIE, SESSION_COOKIE, CsrfFailed, Ctx, CtxDep
+from vardkoll.http.i18n import N_
 from vardkoll.services.access.auth import (
     SignInFailed,
     SignInThrottled,
@@ -24,8 +26,6 @@ from vardkoll.services.access.auth import (
     start_session,
 )
 from vardkoll.settings import Settings
-from vardkoll.web.context import LANG_COOKIE, SESSION_COOKIE, CsrfFailed, Ctx, CtxDep
-from vardkoll.web.i18n import N_
 from vardkoll.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -15,8 +15,8 @@ from fastapi.responses import Response
 
 from vardkoll.analytics import Alert
 from vardkoll.domain import NotFound
+from vardkoll.http.context import Ctx, CtxDep
 from vardkoll.services.followup import indicators as fu
-from vardkoll.web.context import Ctx, CtxDep
 from vardkoll.web.labels import entry_label, region_label, specialty_label
 from vardkoll.web.routes import followup_compare, followup_spc
 from vardkoll.web.routes.followup_common import (

@@ -10,9 +10,9 @@ from fastapi.responses import Response
 
 from vardkoll.analytics import get_indicator
 from vardkoll.domain import ENTRY_TYPES, InputError, parse_day
+from vardkoll.http.context import Ctx
+from vardkoll.http.i18n import N_
 from vardkoll.services.followup import indicators as fu
-from vardkoll.web.context import Ctx
-from vardkoll.web.i18n import N_
 from vardkoll.web.labels import region_label
 from vardkoll.web.routes.overview import cell_formatter
 from vardkoll.web.tables import Table, download

@@ -9,9 +9,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from vardkoll.domain import ENTRY_TYPES, InputError, NotFound
+from vardkoll.http.context import Ctx, CtxDep
 from vardkoll.services.followup import compare as fc
 from vardkoll.services.followup import indicators as fu
-from vardkoll.web.context import Ctx, CtxDep
 from vardkoll.web.labels import entry_label
 from vardkoll.web.routes.followup_charts import funnel_spec
 from vardkoll.web.routes.followup_common import (

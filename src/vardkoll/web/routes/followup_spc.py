@@ -8,9 +8,9 @@ from fastapi.responses import JSONResponse, Response
 
 from vardkoll.analytics import get_indicator
 from vardkoll.domain import ENTRY_TYPES
+from vardkoll.http.context import Ctx, CtxDep
+from vardkoll.http.i18n import BABEL_LOCALE, N_
 from vardkoll.services.followup import indicators as fu
-from vardkoll.web.context import Ctx, CtxDep
-from vardkoll.web.i18n import BABEL_LOCALE, N_
 from vardkoll.web.labels import entry_label
 from vardkoll.web.routes.followup_charts import spc_spec
 from vardkoll.web.routes.followup_common import (

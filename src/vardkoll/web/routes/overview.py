@@ -17,14 +17,14 @@ from fastapi.responses import JSONResponse, Response
 
 from vardkoll.analytics import trend_dates
 from vardkoll.domain import InputError, NotFound
+from vardkoll.http.context import Ctx, CtxDep
+from vardkoll.http.i18n import fmt_date, fmt_int, fmt_share
 from vardkoll.services.followup.disclosure import (
     ShownOverview,
     disclosure_threshold,
     shown_overview,
 )
 from vardkoll.services.followup.overview import region_choices, region_overview, store_facts
-from vardkoll.web.context import Ctx, CtxDep
-from vardkoll.web.i18n import fmt_date, fmt_int, fmt_share
 from vardkoll.web.labels import entry_label, region_label, specialty_label
 from vardkoll.web.tables import Column, Table, download
 from vardkoll.web.templating import render

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from vardkoll.domain import ENTRY_TYPES, SPECIALTIES, NotFound
+from vardkoll.http.context import Ctx, CtxDep
 from vardkoll.services.followup.overview import store_facts
 from vardkoll.services.followup.patients import (
     WAITING_SORTS,
@@ -23,7 +24,6 @@ from vardkoll.services.followup.patients import (
     patient_record,
     waiting_list,
 )
-from vardkoll.web.context import Ctx, CtxDep
 from vardkoll.web.labels import entry_label, specialty_label
 from vardkoll.web.routes.overview import cell_formatter
 from vardkoll.web.tables import Column, Table, download

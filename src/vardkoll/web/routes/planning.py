@@ -16,9 +16,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from vardkoll.domain import InputError, NotFound, parse_day
+from vardkoll.http.context import Ctx, CtxDep
 from vardkoll.services.planning.planner import PlanningCase, planning_choices
 from vardkoll.services.planning.questions import GoalAnswer, goal_answer
-from vardkoll.web.context import Ctx, CtxDep
 from vardkoll.web.planning_request import is_fragment, pick_case
 from vardkoll.web.planning_views import (
     TRUST_LABELS,

@@ -14,10 +14,10 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
 from vardkoll.domain import NotFound
+from vardkoll.http.context import Ctx, CtxDep
 from vardkoll.services.planning.data import PlanningKey
 from vardkoll.services.planning.production_plans import list_plans, plan_follow_up, save_plan
 from vardkoll.services.planning.questions import goal_answer
-from vardkoll.web.context import Ctx, CtxDep
 from vardkoll.web.planning_request import pick_case
 from vardkoll.web.planning_views import follow_up_table, plan_table, queue_label
 from vardkoll.web.routes.overview import cell_formatter

@@ -16,11 +16,11 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from vardkoll.domain import InputError, NotFound
+from vardkoll.http.context import Ctx, CtxDep
+from vardkoll.http.i18n import N_
 from vardkoll.planning import Scenario, ScenarioOutcome
 from vardkoll.services.planning.planner import PlanningCase
 from vardkoll.services.planning.questions import scenario_outcomes
-from vardkoll.web.context import Ctx, CtxDep
-from vardkoll.web.i18n import N_
 from vardkoll.web.planning_request import is_fragment, pick_case
 from vardkoll.web.planning_views import comparison_table, fan_spec, queue_label, queue_value
 from vardkoll.web.routes.overview import cell_formatter

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from vardkoll.domain import InputError, NotFound, PermissionDenied
+from vardkoll.http.context import Ctx, CtxDep
 from vardkoll.services.reports.monthly import parse_month, report_for, store_summary
 from vardkoll.services.reports.render import (
     FORMATS,
@@ -25,7 +26,6 @@ from vardkoll.services.reports.render import (
     render,
     report_filename,
 )
-from vardkoll.web.context import Ctx, CtxDep
 from vardkoll.web.labels import region_label
 from vardkoll.web.templating import render as render_page
 

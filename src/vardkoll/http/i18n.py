@@ -3,7 +3,9 @@
 Why compile at run time: the ``.po`` catalogues in ``web/locale`` are the only source; they are
 compiled in memory the first time a language is used, so a clean clone needs no manual
 ``pybabel compile`` step and a stale ``.mo`` can never disagree with its ``.po``.
-Message ids are English; Swedish is the default language.
+Message ids are English; Swedish is the default language. The module sits in the shared HTTP
+layer because pages and API problem titles translate from the same catalogues; the catalogues
+themselves stay with the pages that hold most of their messages.
 
 >>> fmt_int(12345, "sv"), fmt_int(12345, "en")
 ('12\\xa0345', '12,345')
@@ -24,7 +26,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "web" / "locale"
 LANGUAGES: tuple[str, ...] = ("sv", "en")
 BABEL_LOCALE = {"sv": "sv_SE", "en": "en_GB"}
 

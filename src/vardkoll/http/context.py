@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from vardkoll.domain import PermissionDenied, StoreError, VardkollError
+from vardkoll.http.i18n import LANGUAGES, pick_language, translations
 from vardkoll.services.access.accounts import principal_of, user_for_token
 from vardkoll.services.access.audit import Actor
 from vardkoll.services.access.auth import (
@@ -28,8 +29,7 @@ from vardkoll.services.access.auth import (
 )
 from vardkoll.services.access.scope import Principal, Scope
 from vardkoll.settings import Settings
-from vardkoll.store._auth_models import User
-from vardkoll.web.i18n import LANGUAGES, pick_language, translations
+from vardkoll.store import User
 
 SESSION_COOKIE = "vk_session"
 LANG_COOKIE = "vk_lang"

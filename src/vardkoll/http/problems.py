@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from vardkoll.web.i18n import N_
+from vardkoll.http.i18n import N_
 
 PROBLEM_TYPE_BASE = "https://vardkoll.se/problems/"
 
