@@ -1,1 +1,0 @@
-"""Layer package: coordination (see docs/explanation/architecture.md)."""
