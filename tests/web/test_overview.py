@@ -155,3 +155,16 @@ def test_national_analyst_sees_each_region_with_small_cells_masked(
     assert {(c["entry_type"], c["specialty"]): c["waiting"] for c in inside["data"]} == {
         k: v[0] for k, v in expected.items()
     }
+
+
+def test_units_and_regions_are_shown_by_name(world: World) -> None:
+    """Issue 07: the scope line named units by id and the region by its code."""
+    world.user("chef", "clinic_manager", region="19", units=["SE19-A", "SE19-B"])
+    world.user("samordnare", "regional_coordinator", region="19")
+    chef = world.client("chef").get("/overview").text
+    assert "Ortopedmottagningen Västerås, Kirurgmottagningen Köping" in chef
+    assert "SE19-A," not in chef
+    waiting = world.client("samordnare").get("/waiting-lists?unit_id=SE19-A").text
+    assert "Region Västmanland ·" in waiting
+    assert "Region 19" not in waiting
+    assert "Enhet: Ortopedmottagningen Västerås" in waiting

@@ -1,12 +1,18 @@
-"""Display names of codes (entry types, specialties, roles, review outcomes) in the UI language."""
+"""Display names of codes (entry types, specialties, roles, regions, units) in the UI language.
+
+Why here: a person reads "Region Västmanland" and "Ortopedmottagningen Västerås", never ``19``
+or an HSA id; every page takes its names from these functions so none of them shows a code.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from vardkoll.domain import REGIONS, SPECIALTIES
 from vardkoll.http.i18n import N_
 from vardkoll.services.access.roles import ROLES
+from vardkoll.services.followup.indicators import names
+from vardkoll.settings import Settings
 
 ENTRY_TYPE_LABELS: dict[str, str] = {
     "primary_contact": N_("Primary care contact"),
@@ -51,3 +57,23 @@ def region_label(code: str | None) -> str:
         return ""
     region = REGIONS.get(code)
     return region.short_name if region is not None else code
+
+
+def region_name(code: str | None) -> str:
+    """The name of the region that runs the care (``Region Västmanland``); a proper name, the
+    same in every language."""
+    if not code:
+        return ""
+    region = REGIONS.get(code)
+    return f"Region {region.short_name}" if region is not None else code
+
+
+def unit_name(settings: Settings, unit_id: str) -> str:
+    """The unit's name from the analytics store (the id only when the store has no name)."""
+    return names(settings).of("unit_id", unit_id) or unit_id
+
+
+def unit_names(settings: Settings, unit_ids: Iterable[str]) -> str:
+    """The units' names, comma-separated, in the order given."""
+    known = names(settings)
+    return ", ".join(known.of("unit_id", u) or u for u in unit_ids)

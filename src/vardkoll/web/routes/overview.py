@@ -25,7 +25,8 @@ from vardkoll.services.followup.disclosure import (
     shown_overview,
 )
 from vardkoll.services.followup.overview import region_choices, region_overview, store_facts
-from vardkoll.web.labels import entry_label, region_label, specialty_label
+from vardkoll.web.labels import entry_label, region_name, specialty_label, unit_names
+from vardkoll.web.routes.auth import OVERVIEW_DENIED, role_page
 from vardkoll.web.tables import Column, Table, download
 from vardkoll.web.templating import render
 
@@ -155,8 +156,8 @@ def cell_formatter(lang: str) -> Any:
 def _scope_label(ctx: Ctx, sel: Selection) -> str:
     scope = ctx.scope
     if scope.reach("aggregates") == "units":
-        return ctx._("Your units") + ": " + ", ".join(scope.principal.unit_ids)
-    return region_label(sel.region) if sel.region else ctx._("All regions")
+        return ctx._("Your units") + ": " + unit_names(ctx.settings, scope.principal.unit_ids)
+    return region_name(sel.region) if sel.region else ctx._("All regions")
 
 
 def _summary(ctx: Ctx, data: ShownOverview) -> list[dict[str, Any]]:
@@ -181,6 +182,8 @@ def overview_page(
     dir: str = "desc",
 ) -> Response:
     """The overview page; an HTMX request gets only the panel."""
+    if not ctx.scope.allows("aggregates"):  # a role without aggregates: say why, not 404
+        return role_page(ctx, status=403, reason=OVERVIEW_DENIED)
     sel = selection(ctx, region, as_of, q, sort, dir)
     data = _load(ctx, sel)
     trend = [
