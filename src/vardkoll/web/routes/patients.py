@@ -24,13 +24,15 @@ from vardkoll.services.followup.patients import (
     patient_record,
     waiting_list,
 )
-from vardkoll.web.labels import entry_label, specialty_label
+from vardkoll.web.labels import entry_label, region_name, specialty_label, unit_name, unit_names
 from vardkoll.web.routes.overview import cell_formatter
 from vardkoll.web.tables import Column, Table, download
 from vardkoll.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
+EXPORT_LIMIT = 1_000_000
+"""More rows than any region's waiting list holds: the export has no page."""
 
 
 def _query(
@@ -111,9 +113,9 @@ def waiting_page(
     as_of, _ = store_facts(ctx.settings)
     scope = ctx.scope
     label = (
-        ctx._("Your units") + ": " + ", ".join(scope.principal.unit_ids)
+        ctx._("Your units") + ": " + unit_names(ctx.settings, scope.principal.unit_ids)
         if scope.reach("waiting_list") == "units"
-        else ctx._("Region") + " " + (scope.principal.region_code or "")
+        else region_name(scope.principal.region_code)
     )
     values = {
         "table": waiting_table(ctx, rows, query),
@@ -127,6 +129,7 @@ def waiting_page(
         "next_offset": query.offset + PAGE_SIZE if query.offset + PAGE_SIZE < count else None,
         "as_of": as_of,
         "scope_label": label,
+        "unit_name": unit_name(ctx.settings, query.unit_id) if query.unit_id else "",
         "entry_types": [(e, entry_label(e, ctx._)) for e in ENTRY_TYPES],
         "specialties": sorted(
             ((c, specialty_label(c, ctx.lang)) for c in SPECIALTIES), key=lambda x: x[1]
