@@ -1,12 +1,13 @@
 """Primary-care access, the estimated current wait, spare capacity, load and pressure.
 
-The estimated current wait (*aktuellt väntetidsläge*, DOMAIN.md §2) is stated with its method:
+The estimated current wait (*aktuellt väntetidsläge*, docs/explanation/indicators.md) is stated with
+its method:
 **queue ahead ÷ recent weekly throughput** — the patients waiting on day d, served in
 first-come order at the pace of the treated removals of the 8 weeks ending d, so
 ``7 × queue / treated_per_week`` days. It needs no model and is what a unit could tell a
 patient on the phone; it ignores priorities and assumes the pace holds. Load and pressure
-follow DOMAIN.md §6 (Fong et al.; NHSRwaitinglist) with the units in the field names: demand
-and capacity are per week, waits and limits in days.
+follow docs/explanation/queueing.md (Fong et al.; NHSRwaitinglist) with the units in the field
+names: demand and capacity are per week, waits and limits in days.
 """
 
 from __future__ import annotations

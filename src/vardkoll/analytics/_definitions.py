@@ -7,7 +7,7 @@ indicator here has no heading in the reference page (the datasette ``SETTINGS`` 
 Every result table carries a ``view`` column: ``national`` counts calendar days without
 subtracting paused days and reports pathways with a recorded PVV/MOV apart (``wait_group``
 ``pvv_mov``), as the national statistics do; ``pause_adjusted`` subtracts paused days and
-reports every pathway together (``wait_group`` ``all``). DOMAIN.md §2.
+reports every pathway together (``wait_group`` ``all``). See docs/explanation/indicators.md.
 """
 
 from __future__ import annotations

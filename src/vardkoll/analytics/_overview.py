@@ -1,7 +1,7 @@
 """The region overview (*lägesbild*): who waits now, how many within the guarantee, and the trend.
 
 One query over the analytics store (docs/reference/analytics-schema.md). The view is the
-**pause-adjusted clock** (days waited minus PVV/MOV pauses, DOMAIN.md §1.4, as
+**pause-adjusted clock** (days waited minus PVV/MOV pauses, docs/explanation/care-guarantee.md, as
 :func:`vardkoll.domain.days_waited`), judged by the rule-set version in force on each pathway's
 clock-start date. A pathway waits on date ``d`` when ``clock_start <= d`` and it was not removed
 on or before ``d``. Pauses of one pathway follow each other in its event history, so they do not

@@ -263,7 +263,7 @@ class InpatientStay:
 def per_100_available_beds(events: int, available_beds: int) -> float:
     """Overcrowding or outliers per 100 available beds: ``100 × Σ events / Σ available beds``.
 
-    Pass both sums over the same ward-days (DOMAIN.md §3; this is our reading of SKR's
+    Pass both sums over the same ward-days (docs/reference/domain.md; this is our reading of SKR's
     published measure). For 2019 SKR reported 5.0 nationally.
 
     >>> per_100_available_beds(events=50, available_beds=1000)

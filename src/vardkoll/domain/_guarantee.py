@@ -5,10 +5,10 @@ versions (``valid_from`` … ``valid_to``, with a source), and the version in fo
 pathway's clock-start date judges it. A pathway that started on 2018-12-30 is judged by the
 older 0-7-90-90 guarantee even if it is evaluated in 2019.
 
-Counting (DOMAIN.md §1.2, SKR): calendar days, the contact day is day 0, so a contact on
-5 March and a visit on 8 March is day 3. Paused days (patient-chosen wait, PVV, or medically
-caused wait, MOV — DOMAIN.md §1.4) are not counted. A case is breached once the days waited
-exceed the limit: ``days_waited > limit_days``.
+Counting (docs/explanation/care-guarantee.md, SKR): calendar days, the contact day is day 0, so a
+contact on 5 March and a visit on 8 March is day 3. Paused days (patient-chosen wait, PVV, or
+medically caused wait, MOV — docs/explanation/care-guarantee.md) are not counted. A case is breached
+once the days waited exceed the limit: ``days_waited > limit_days``.
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ class RuleSetVersion:
 
     ``valid_to`` is the last day the version is in force (inclusive), ``None`` while current.
     A limit of ``None`` means the rule set sets no limit for that entry type. ``scenario``
-    marks proposals that are not law (DOMAIN.md §1.3); they exist for what-if analysis only.
+    marks proposals that are not law (docs/explanation/care-guarantee.md); they exist for what-if
+    analysis only.
     """
 
     name: str
@@ -257,7 +258,7 @@ def days_waited(clock_start: dt.date, on: dt.date, pauses: Iterable[Pause] = ())
     Only paused days inside ``clock_start … on − 1`` count, overlapping pauses count once, and
     the result is never negative.
 
-    >>> days_waited(dt.date(2025, 3, 5), dt.date(2025, 3, 8))  # DOMAIN.md §1.2: day 3
+    >>> days_waited(dt.date(2025, 3, 5), dt.date(2025, 3, 8))  # contact day is day 0: day 3
     3
     >>> days_waited(dt.date(2025, 3, 1), dt.date(2025, 3, 31),
     ...             [(dt.date(2025, 3, 1), dt.date(2025, 3, 11), "PVV")])

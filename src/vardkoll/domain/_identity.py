@@ -5,7 +5,7 @@ module turns each into one canonical 12-character value so the same person is re
 every file, and refuses anything it cannot vouch for, without ever echoing the full number:
 an identity must not end up in a log by accident.
 
-Sources (DOMAIN.md §11):
+Sources (docs/reference/domain.md):
 
 - personnummer: Skatteverket, *Rättslig vägledning* 330245 — YYMMDD, a three-digit birth
   number (last digit odd for men, even for women), a Luhn check digit over YYMMDDNNN; the
@@ -116,7 +116,7 @@ def luhn_check_digit(digits: str) -> int:
     The rightmost digit is doubled, then every second one leftwards; digits of each product
     are summed; the check digit brings the total to a multiple of ten.
 
-    >>> luhn_check_digit("640823323")  # DOMAIN.md §11: the sum is 36
+    >>> luhn_check_digit("640823323")  # the sum is 36
     4
     >>> luhn_check_digit("701063239")
     1

@@ -111,7 +111,7 @@ class _Replay:
 
 
 def _pause_counts(w: _Walk, e: PathwayEvent, out: list[RuleViolation]) -> bool:
-    """Whether a pause may stop the clock (DOMAIN.md §1.4); records why not."""
+    """Whether a pause may stop the clock (docs/explanation/care-guarantee.md); records why not."""
     ref = (e.reference or "").strip()
     if e.pause_reason == "MOV":
         if not ref or _NUMBER.fullmatch(ref):
@@ -411,8 +411,8 @@ def reconstruct_pathway(
     names them.
 
     A declined offer at another unit, made after the guarantee was breached, voids the
-    guarantee (DOMAIN.md §1.4): the state keeps waiting without a guarantee. If the patient
-    comes back, a new ``clock_start`` starts a new clock.
+    guarantee (docs/explanation/care-guarantee.md): the state keeps waiting without a guarantee. If
+    the patient comes back, a new ``clock_start`` starts a new clock.
 
     Examples
     --------
@@ -445,11 +445,11 @@ def validate_pathway(
 ) -> list[RuleViolation]:
     """Every rule the pathway's history breaks, in event order (empty when it is sound).
 
-    Rules (import-format.md §2, DOMAIN.md §1.4): one pathway per call; unique ``event_seq``;
-    the first event is ``clock_start``; fields an event type needs are present; dates do not go
-    backwards; a removal is not before the clock start and nothing follows it but a ``void``;
-    a pause starts only when none is running and ends only a running one; a PVV pause names
-    (in ``reference``) a declined offer of the same pathway whose time was within the limit; a
+    Rules (import-format.md §2, docs/explanation/care-guarantee.md): one pathway per call; unique
+    ``event_seq``; the first event is ``clock_start``; fields an event type needs are present; dates
+    do not go backwards; a removal is not before the clock start and nothing follows it but a
+    ``void``; a pause starts only when none is running and ends only a running one; a PVV pause
+    names (in ``reference``) a declined offer of the same pathway whose time was within the limit; a
     MOV pause names a clinician (an id, not an event number); corrections name an earlier,
     existing event once. With ``today``, a ``clock_start`` or other event (except a
     ``booking``) dated after ``today`` is flagged too.

@@ -181,7 +181,8 @@ class Offer:
     appointment_date: dt.date | None
     outcome: str | None
     redress: bool = False
-    """True when made at another unit after a breach, to redress it (DOMAIN.md §1.4)."""
+    """True when made at another unit after a breach, to redress it
+    (docs/explanation/care-guarantee.md)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """Closed-form waiting-list calculators (Fong et al.; NHSRwaitinglist).
 
-These are the single-queue, first-come-first-served formulas of DOMAIN.md §6, matched to the
-R package NHSRwaitinglist line by line so a region can check our numbers against theirs.
+These are the single-queue, first-come-first-served formulas of docs/explanation/queueing.md,
+matched to the R package NHSRwaitinglist line by line so a region can check our numbers against
+theirs.
 **Time is in weeks throughout**: demand and capacity are patients per week, waits and targets
 are weeks. A wait stored in days must be divided by 7 before it comes here (the upstream
 ``wl_stats`` mixes days and weeks; we do not).

@@ -1,8 +1,8 @@
 """Goal seeking: the weekly capacity that reaches a share within the guarantee, and holds it.
 
-The formulas of DOMAIN.md §6 give the answer in two parts: a *relief* capacity that brings the
-list down to its target size by the goal week, then a *sustainable* capacity that keeps it
-there. The simulation, started from today's real list, then checks the plan; where it falls
+The formulas of docs/explanation/queueing.md give the answer in two parts: a *relief* capacity that
+brings the list down to its target size by the goal week, then a *sustainable* capacity that keeps
+it there. The simulation, started from today's real list, then checks the plan; where it falls
 short, a bisection with common random numbers finds the smallest plan that does reach it.
 
 **The criterion.** A plan *reaches* the target when the median (p50 over replications) share

@@ -18,8 +18,8 @@ Within each week, in this order:
    ``removal_rate`` (validation, treated elsewhere, no longer needed);
 5. the list is counted: size (paused included), beyond the guarantee, paused.
 
-The clock stops while a patient is paused (the pause-adjusted view of DOMAIN.md §2); paused
-patients are counted on the list but not against the guarantee.
+The clock stops while a patient is paused (the pause-adjusted view, docs/explanation/indicators.md);
+paused patients are counted on the list but not against the guarantee.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 GUARANTEE_WEEKS = 90 / 7
-"""The specialised-care guarantee, 90 days, in weeks (DOMAIN.md §1.1)."""
+"""The specialised-care guarantee, 90 days, in weeks (docs/explanation/care-guarantee.md)."""
 
 
 def _frozen(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 __all__ = ["IDENTITY_FACTS_SELECT", "IDENTITY_FACTS_SQL", "OUTPUT_TABLES"]
 
-# Birth date and sex from the canonical identity (DOMAIN.md §11), vectorised; checked against
-# vardkoll.domain.parse_identity in the tests. The sex digit is the 11th character of every
+# Birth date and sex from the canonical identity (docs/reference/domain.md), vectorised; checked
+# against vardkoll.domain.parse_identity in the tests. The sex digit is the 11th character of every
 # canonical form; a samordningsnummer's day is the birth day + 60; a reserve identity's
 # century field is 19 or 20 by its remainder mod 3 (00: birth date unknown).
 IDENTITY_FACTS_SELECT = """

@@ -1,7 +1,8 @@
 """Tables of the web platform: accounts, sessions, sign-in throttling, API tokens and the audit log.
 
 Why in the operational store: an audit record must be written in the same transaction as the
-patient data it records (patient data law, DOMAIN.md §12), and sessions must survive a restart.
+patient data it records (patient data law, docs/explanation/patient-data-law.md), and sessions must
+survive a restart.
 
 The audit log is append-only at the database level: triggers refuse UPDATE always and DELETE
 unless a retention purge has opened a permit for rows older than the retention cut-off

@@ -5,8 +5,9 @@
 - **Beds**: the number of occupied beds per ward and day is counted from the stays (census at
   06:00). Available beds follow the ward's usual census, fewer in the summer weeks and at
   Christmas; their level is fitted so that overcrowding — patients beyond the available beds —
-  comes to the region's published rate per 100 available beds (DOMAIN.md §3; 5.5 by default,
-  a few regions' own figures). Overcrowding is thus exact by construction on the written file.
+  comes to the region's published rate per 100 available beds (docs/explanation/generated-region.md;
+  5.5 by default, a few regions' own figures). Overcrowding is thus exact by construction on the
+  written file.
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ FloatArray = npt.NDArray[np.float64]
 BED_COLUMNS = column_names("beds")
 ED_COLUMNS = column_names("ed_visits")
 OVERCROWDING_PER_100: dict[str, float] = {"08": 0.4, "12": 7.6, "25": 10.8}
-"""Regions with their own published rate (DOMAIN.md §3: Kalmar and Norrbotten Jan–Nov 2023,
-Skåne 2019); every other region gets the national default of the calibration targets."""
+"""Regions with their own published rate (docs/explanation/generated-region.md: Kalmar and
+Norrbotten Jan–Nov 2023, Skåne 2019); every other region gets the national default of the
+calibration targets."""
 PSYCHIATRIC_OVERCROWDING_FACTOR = 0.5
 ED_VISITS_PER_CAPITA = 0.28
 CENSUS_MINUTE = 6 * 60

@@ -1,6 +1,6 @@
 """Patient identities for generated people, built as whole columns at once.
 
-Every identity is valid by the rules of DOMAIN.md §11, and
+Every identity is valid by the rules of docs/reference/domain.md, and
 :func:`vardkoll.domain.parse_identity` accepts each one (a test checks a sample against it,
 and the Luhn digits against :func:`vardkoll.domain.luhn_check_digit`):
 
@@ -58,7 +58,7 @@ _DOUBLED = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.int16)
 def luhn_digits(digits: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.int64]:
     """Luhn check digit of each row of a digit matrix (the rightmost digit is doubled).
 
-    >>> luhn_digits(np.array([[6, 4, 0, 8, 2, 3, 3, 2, 3]])).tolist()  # DOMAIN.md §11
+    >>> luhn_digits(np.array([[6, 4, 0, 8, 2, 3, 3, 2, 3]])).tolist()  # docs/reference/domain.md
     [4]
     """
     width = digits.shape[1]

@@ -15,9 +15,10 @@ One row per pathway, as NumPy columns. The flow follows real care:
    the health centres near the patient and end within days.
 
 Removal reasons depend on the wait: the longer the wait, the more likely the patient no longer
-needs the care (about 20 % beyond 180 days, DOMAIN.md §7) or got it elsewhere; death depends on
-age. A wait far past the limit may get an offer from another provider (*vårdgarantienheten*):
-accepted, the care happens there; declined, the pathway ends with ``declined_offer``.
+needs the care (about 20 % beyond 180 days, docs/explanation/generated-region.md) or got it
+elsewhere; death depends on age. A wait far past the limit may get an offer from another provider
+(*vårdgarantienheten*): accepted, the care happens there; declined, the pathway ends with
+``declined_offer``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The waiting process: demand per specialty, wait distributions, and their calibration.
 
-How the generator hits the published figures *by construction* (DOMAIN.md §2)
-------------------------------------------------------------------------------
+How the generator hits the published figures *by construction*
+--------------------------------------------------------------
 Each pathway draws its whole wait ``D`` (clock start to removal) when it starts: exponential
 with mean ``base × specialty factor × priority factor × trend(t)``. A pathway is still waiting
 on the as-of date ``A`` when ``t + D > A``, so the expected number waiting is
@@ -21,9 +21,10 @@ overall level is solved the same way. Specialties with ``trend > 0`` have mean w
 year on year — capacity below demand, a growing queue — and the others are stable; the solver
 sees the trends, so the region-wide figures still land on target.
 
-The median completed wait for an operation (63 days nationally, DOMAIN.md §2) is not solved
-for: it follows from the same distributions (the priority mix sets how far it sits below the
-stock's long tail) and the calibration test checks it on the written files.
+The median completed wait for an operation (63 days nationally,
+docs/explanation/generated-region.md) is not solved for: it follows from the same distributions (the
+priority mix sets how far it sits below the stock's long tail) and the calibration test checks it on
+the written files.
 """
 
 from __future__ import annotations
@@ -135,7 +136,8 @@ PROFILES: tuple[SpecialtyProfile, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class CalibrationTargets:
-    """The national magnitudes of DOMAIN.md §2–3 the generated region is built to match."""
+    """The national magnitudes of docs/explanation/generated-region.md the generated region is built
+    to match."""
 
     first_visit_share_of_population: float = 0.044
     first_visit_beyond_90: float = 0.29

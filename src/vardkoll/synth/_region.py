@@ -281,7 +281,7 @@ def generate_region(
         The last day of the three-year history (default 2026-10-31); nothing later is written
         except the appointment of a booking.
     targets:
-        The calibration targets (default: DOMAIN.md §2–3).
+        The calibration targets (default: docs/explanation/generated-region.md).
     progress:
         Optional ``progress(step, done, total)`` callback.
     """

@@ -4,8 +4,8 @@ Stays are admitted to each ward at a rate that keeps it about full (more in wint
 summer), with a length of stay typical of the ward. Older patients often become
 *utskrivningsklara* (ready for discharge, Lag 2017:612) and then wait for their municipality;
 each municipality has its own mean delay, so some are visibly slower. Patients 75 and over carry
-frailty categories of the Hospital Frailty Risk Score (DOMAIN.md §8) besides their main
-diagnosis.
+frailty categories of the Hospital Frailty Risk Score (docs/explanation/generated-region.md) besides
+their main diagnosis.
 """
 
 from __future__ import annotations

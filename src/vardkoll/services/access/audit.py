@@ -1,7 +1,8 @@
 """The audit log of patient-data access: write, verify, sample review, patient extract, retention.
 
-Patient data law (DOMAIN.md §12) requires every access to be logged with action, unit, time, user
-and patient, sample reviews of the log, and at least five years of retention. Here:
+Patient data law (docs/explanation/patient-data-law.md) requires every access to be logged with
+action, unit, time, user and patient, sample reviews of the log, and at least five years of
+retention. Here:
 
 - :func:`write` adds one record in the caller's transaction; if it fails, the caller's request
   fails with it. Records form a hash chain: ``hash = SHA-256(prev_hash ‖ canonical JSON)``.

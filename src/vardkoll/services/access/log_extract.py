@@ -1,9 +1,10 @@
 """The patient log extract as a PDF: the same rows as the CSV, for the patient to read.
 
 Why a PDF beside the CSV: a patient who asks which units accessed their data (patient data
-law, DOMAIN.md §12) gets a document to read, not a spreadsheet. It lists exactly the rows of
-:func:`vardkoll.services.access.audit.extract_rows` — the CSV's rows — in Swedish by default or in
-English, and names the patient by pseudonym only: the identity number never enters the file.
+law, docs/explanation/patient-data-law.md) gets a document to read, not a spreadsheet. It lists
+exactly the rows of :func:`vardkoll.services.access.audit.extract_rows` — the CSV's rows — in
+Swedish by default or in English, and names the patient by pseudonym only: the identity number never
+enters the file.
 """
 
 from __future__ import annotations

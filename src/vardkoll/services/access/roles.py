@@ -1,7 +1,7 @@
 """The roles of Vårdkoll and what each may see — as data, so docs and tests read the same table.
 
-Why data: patient data law (DOMAIN.md §12) asks for access limited by need, per user and unit,
-backed by a documented analysis. This table *is* that documentation's source
+Why data: patient data law (docs/explanation/patient-data-law.md) asks for access limited by need,
+per user and unit, backed by a documented analysis. This table *is* that documentation's source
 (``docs/reference/roles.md`` is checked against it) and :mod:`vardkoll.services.access.scope` turns
 it
 into query filters. Anything not granted here is denied.

@@ -2,8 +2,8 @@
 
 Why here and not in the page: the overview page, its exports and the API show the same cells,
 so one function decides what is withheld and all three show the same holes. A national analyst's
-view leaves the region (DOMAIN.md §12), so counts under ``Settings.small_cell_threshold`` are
-masked for them; users inside the region see every number.
+view leaves the region (docs/explanation/patient-data-law.md), so counts under
+``Settings.small_cell_threshold`` are masked for them; users inside the region see every number.
 
 Why secondary suppression: the page shows totals per entry type beside the cells, so hiding a
 lone small cell would leave it as *total − the others*. The waiting counts form a grid

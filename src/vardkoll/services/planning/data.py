@@ -5,7 +5,7 @@ and priorities (an :class:`~vardkoll.planning.InitialList`, no pathway keys or p
 removals without treatment per patient-week, treated patients per week. Every query takes the
 caller's scope as a ``WHERE`` fragment (:meth:`Scope.duckdb_where`), so a unit outside it simply
 has no rows. A pathway belongs to the unit responsible now (or at removal), as in the
-overview; the clock is pause-adjusted (DOMAIN.md §1.4).
+overview; the clock is pause-adjusted (docs/explanation/care-guarantee.md).
 
 Weeks are ISO weeks labelled by their Monday; a week counts only once it is complete on the
 store's date, so a half week never looks like a drop in demand.
