@@ -144,7 +144,12 @@ def test_admin_page_adds_an_account_and_shows_input_errors(world: World) -> None
         },
     )
     assert bad.status_code == 422
-    assert "needs at least one unit" in bad.text
+    assert (
+        "Rollen PKS-analytiker arbetar för sina egna enheter: fyll i minst ett enhets-id, "
+        "flera åtskilda med kommatecken." in bad.text
+    )
+    assert "--unit" not in bad.text
+    assert "needs at least" not in bad.text
     good = client.post(
         "/admin/users",
         data={
@@ -157,7 +162,10 @@ def test_admin_page_adds_an_account_and_shows_input_errors(world: World) -> None
         },
     )
     assert good.status_code == 303
-    assert "pks1" in client.get("/admin/users").text
+    listing = client.get("/admin/users").text
+    assert "pks1" in listing
+    assert "Kontot pks1 har lagts till." in listing  # confirmed after the redirect
+    assert "Kontot pks1 har lagts till." not in client.get("/admin/users").text  # once
     assert world.client("pks1").get("/admin/users").status_code == 403
 
 
@@ -211,3 +219,69 @@ def test_oidc_is_off_without_an_issuer(world: World) -> None:
     assert world.app.state.oidc is None
     assert world.client().get("/login/oidc").status_code == 404
     assert "/login/oidc" not in world.client().get("/login").text
+
+
+def test_admin_form_advice_is_plain_swedish_and_english_on_request(world: World) -> None:
+    world.user("admin", "admin")
+    client = world.client("admin")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/admin/users").text)
+    assert csrf is not None
+    cases = [
+        (
+            {
+                "username": "k1",
+                "password": "tolv tecken!",
+                "role": "municipal_discharge_coordinator",
+                "region_code": "19",
+            },
+            "Rollen Kommunal utskrivningssamordnare arbetar för en kommun: fyll i kommunens "
+            "fyrsiffriga kommunkod, till exempel 1980 för Västerås.",
+        ),
+        (
+            {"username": "s1", "password": "tolv tecken!", "role": "regional_coordinator"},
+            "Rollen Regional kapacitetssamordnare arbetar inom en region: fyll i regionen med "
+            "dess tvåsiffriga länskod, till exempel 19 för Västmanland.",
+        ),
+        (
+            {"username": "s2", "password": "kort", "role": "national_analyst"},
+            "Lösenordet ska ha minst 12 tecken.",
+        ),
+        (
+            {"username": "admin", "password": "tolv tecken!", "role": "national_analyst"},
+            "Användarnamnet admin är redan upptaget. Välj ett annat.",
+        ),
+    ]
+    for data, advice in cases:
+        page = client.post("/admin/users", data={**data, "csrf_token": csrf.group(1)})
+        assert page.status_code == 422
+        assert advice in page.text
+        assert "--" not in page.text.split('id="form-message"')[1].split("</p>")[0]
+    english = client.post(
+        "/admin/users?lang=en",
+        data={
+            "username": "s3",
+            "password": "tolv tecken!",
+            "role": "regional_coordinator",
+            "csrf_token": csrf.group(1),
+        },
+    )
+    assert "The role Regional capacity coordinator works within one region" in english.text
+
+
+def test_disabling_and_enabling_are_confirmed(world: World) -> None:
+    world.user("admin", "admin")
+    world.user("nils", "national_analyst")
+    client = world.client("admin")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/admin/users").text)
+    assert csrf is not None
+    off = client.post("/admin/users/nils/disable", data={"csrf_token": csrf.group(1)})
+    assert off.status_code == 303
+    assert (
+        "Kontot nils har inaktiverats och dess inloggningar har avslutats."
+        in client.get("/admin/users").text
+    )
+    client.post("/admin/users/nils/enable", data={"csrf_token": csrf.group(1)})
+    assert "Kontot nils kan logga in igen." in client.get("/admin/users").text
+    own = client.post("/admin/users/admin/disable", data={"csrf_token": csrf.group(1)})
+    assert own.status_code == 422
+    assert "Du kan inte inaktivera ditt eget konto." in own.text

@@ -268,9 +268,10 @@ def test_patient_log_extract_by_identity_in_the_form_body(world: World, officer:
     )
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-    assert [r["user"] for r in rows] == [officer]
-    assert rows[0]["acting_for"] == "waiting_list:region 19"
-    assert re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0[12]:00$", rows[0]["time"])
+    assert [r["Användare"] for r in rows] == [officer]
+    assert rows[0]["Enhet eller process"] == "Väntelistor – Region Västmanland"
+    assert rows[0]["Roll"] == "Handläggare vårdgaranti"
+    assert re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0[12]:00$", rows[0]["Tid"])
     assert _records(world)[-1]["action"] == "log_extract"  # producing the extract is logged
 
 
@@ -307,7 +308,7 @@ def test_patient_log_extract_as_pdf_lists_the_same_accesses_as_the_csv(
     rows = list(
         csv.DictReader(io.StringIO(csv_response.content.decode("utf-8-sig")), delimiter=";")
     )
-    assert [r["user"] for r in rows] == [officer, officer]
+    assert [r["Användare"] for r in rows] == [officer, officer]
     before = world.audit_count()
     response = _extract(admin, patient.identity, file_format="pdf")
     assert response.status_code == 200
@@ -316,11 +317,13 @@ def test_patient_log_extract_as_pdf_lists_the_same_accesses_as_the_csv(
     text = _pdf_text(response.content)
     # The PDF lists the CSV's accesses, plus the CSV extract itself (also an access).
     times = ISO_TIME.findall(text)
-    assert times[: len(rows)] == [r["time"] for r in rows]
+    assert times[: len(rows)] == [r["Tid"] for r in rows]
     assert len(times) == len(rows) + 1
     assert "Loggutdrag för patient" in text  # Swedish by default
     assert "Handläggare vårdgaranti" in text  # the role, by its Swedish name
-    assert "waiting_list:region 19" in text
+    flat = " ".join(text.split())  # table cells wrap
+    assert "Väntelistor – Region Västmanland" in flat  # the process and region by name
+    assert "waiting_list" not in text
     assert f"Antal åtkomster: {len(rows) + 1}" in text
     assert patient.pseudonym in text
     assert patient.identity not in text

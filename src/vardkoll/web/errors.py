@@ -25,6 +25,29 @@ HINTS: dict[str, str] = {
 }
 """A translated next step per error code, shown under the message."""
 
+DENIAL_REASONS: tuple[str, ...] = (
+    N_("Your role does not include patient waiting lists."),
+    N_("Your role does not include patient records."),
+    N_("Your role does not include follow-up of waiting times."),
+    N_("Your role does not include the overview of waiting times."),
+    N_("Your role does not include production planning."),
+    N_("Your role does not include planning (aggregates)."),
+    N_(
+        "Planning works on one region's own queues; national follow-up of all regions is under "
+        "Follow-up, where small counts are masked."
+    ),
+    N_("Your role does not include monthly reports; they need aggregates for a whole region."),
+    N_("Only system accounts for imports (role system_import) import."),
+    N_(
+        "Your identity provider signed you in, but Vårdkoll has no active account "
+        "for you; ask an administrator to add one."
+    ),
+    N_("The form has expired or came from another site; reload and retry."),
+)
+"""The services' access-denied reasons, marked for the catalogues: they are raised in English
+(the API's ``detail``, next to its stable ``code``) and the error page translates them. A test
+checks that every reason raised anywhere outside the API is in this list's catalogue."""
+
 
 def error_page(ctx: Ctx, status: int, code: str, detail: str) -> Response:
     """The error page in the request's language, with the request id for support."""

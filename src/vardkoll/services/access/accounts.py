@@ -4,7 +4,8 @@ API tokens live in :mod:`vardkoll.services.access.tokens` (re-exported here for 
 
 Why checked here: a role without the region, units or municipality it needs would have a
 scope that reaches nothing, which is safe but confusing — so creating one is an input error that
-says what to add.
+says what to add. Each such error carries a ``reason`` code in its context, so the web form can
+give its own advice (the messages here name the CLI's flags).
 """
 
 from __future__ import annotations
@@ -72,27 +73,33 @@ def _check_assignment(
     spec = role_spec(role)
     if spec is None:
         raise InputError(
-            f"role must be one of {', '.join(ROLE_NAMES)}; got {role!r}.", field="role"
+            f"role must be one of {', '.join(ROLE_NAMES)}; got {role!r}.",
+            field="role",
+            reason="unknown_role",
         )
     if spec.needs_region and not region_code:
         raise InputError(
             f"role {role} needs a region; add --region CODE (two digits, e.g. 19).",
             field="region_code",
+            reason="needs_region",
         )
     if region_code is not None and not (len(region_code) == 2 and region_code.isdigit()):
         raise InputError(
             f"region must be a two-digit county code such as 19; got {region_code!r}.",
             field="region_code",
+            reason="bad_region",
         )
     if spec.needs_units and not unit_ids:
         raise InputError(
             f"role {role} needs at least one unit; add --unit UNIT_ID (repeatable).",
             field="unit_ids",
+            reason="needs_units",
         )
     if spec.needs_municipality and not municipality_code:
         raise InputError(
             f"role {role} needs a municipality; add --municipality CODE (four digits).",
             field="municipality_code",
+            reason="needs_municipality",
         )
 
 
@@ -115,13 +122,22 @@ def create_user(
         raise InputError(
             f"username must be 1–100 characters without blanks; got {username!r}.",
             field="username",
+            reason="bad_username",
         )
     units = [u.strip() for u in (unit_ids or []) if u.strip()]
     _check_assignment(role, region_code, units, municipality_code)
     if password is not None and len(password) < 12:
-        raise InputError("password must be at least 12 characters long.", field="password")
+        raise InputError(
+            "password must be at least 12 characters long.",
+            field="password",
+            reason="short_password",
+        )
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise InputError(f"username {username!r} is taken; choose another.", field="username")
+        raise InputError(
+            f"username {username!r} is taken; choose another.",
+            field="username",
+            reason="username_taken",
+        )
     user = User(
         username=username,
         display_name=display_name or username,

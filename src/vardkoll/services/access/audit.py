@@ -328,6 +328,14 @@ def list_samples(session: Session) -> list[tuple[str, str, int, int]]:
     return [(s, k, int(n), int(done)) for s, k, n, done, _ in session.execute(query)]
 
 
+def review_of(session: Session, review_id: int) -> tuple[str, int]:
+    """(sample id, audit sequence number) of one review, for pages that name the record."""
+    review = session.get(AuditReview, review_id)
+    if review is None:
+        raise NotFound(f"no review {review_id}.")
+    return review.sample_id, review.audit_seq
+
+
 def record_review(
     session: Session,
     *,

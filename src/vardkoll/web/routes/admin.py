@@ -1,4 +1,14 @@
-"""Administration: accounts, and the audit log (integrity, sample review, patient extract)."""
+"""Administration: accounts, and the audit log (integrity, sample review, patient extract).
+
+Every action answers with post-redirect-get and a confirmation on the page it lands on. The
+confirmation travels in the server-side session (``flash``: an English message id and its
+values), not in the query string, so a crafted link cannot make the page confirm something that
+never happened; the next page shown takes it out of the session.
+
+Form mistakes are shown in the page's language as advice for a person at the form: the
+services' own messages name the command-line flags, so each error's ``reason`` code picks a
+message written for the web.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +16,112 @@ import csv
 import io
 import random
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from vardkoll.domain import InputError, PermissionDenied, parse_identity, pseudonymise
+from vardkoll.domain import (
+    InputError,
+    PermissionDenied,
+    StoreError,
+    parse_identity,
+    pseudonymise,
+)
 from vardkoll.http.context import Ctx, CtxDep
-from vardkoll.http.i18n import LANGUAGES
+from vardkoll.http.i18n import LANGUAGES, N_
 from vardkoll.services.access import audit
 from vardkoll.services.access.accounts import create_user, list_users, set_active
-from vardkoll.services.access.log_extract import extract_pdf
+from vardkoll.services.access.log_extract import (
+    acting_for_label,
+    action_label,
+    column_titles,
+    extract_pdf,
+    purpose_label,
+    readable_rows,
+)
 from vardkoll.services.access.roles import ROLE_NAMES
+from vardkoll.services.followup.indicators import names
+from vardkoll.web.labels import role_label
 from vardkoll.web.tables import neutralise
 from vardkoll.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
+ADMIN_ONLY = N_("Only administrators manage accounts and review the audit log.")
+
+FORM_ADVICE: dict[str, str] = {
+    "unknown_role": N_("Choose one of the roles in the list."),
+    "needs_region": N_(
+        "The role {role} works within one region: fill in the region as its two-digit county "
+        "code, for example 19 for Västmanland."
+    ),
+    "bad_region": N_(
+        "The region is written as its two-digit county code, for example 19 for Västmanland."
+    ),
+    "needs_units": N_(
+        "The role {role} works for its own units: fill in at least one unit id, several "
+        "separated by commas."
+    ),
+    "needs_municipality": N_(
+        "The role {role} works for one municipality: fill in its four-digit municipality code, "
+        "for example 1980 for Västerås."
+    ),
+    "bad_username": N_("The username needs 1 to 100 characters and no blanks."),
+    "short_password": N_("The password needs at least 12 characters."),
+    "username_taken": N_("The username {username} is already taken; choose another."),
+}
+"""Advice per ``reason`` of the account service's input errors, for a person at the web form."""
+
+NO_OUTCOME = N_("Choose an assessment (justified, follow up or not justified) before you save.")
+
+
 def _require_admin(ctx: Ctx) -> None:
     if not ctx.scope.is_admin:
-        raise PermissionDenied("Only administrators manage accounts and review the audit log.")
+        raise PermissionDenied(ADMIN_ONLY)
+
+
+def _flash(ctx: Ctx, message: str, **values: str | int) -> None:
+    """Confirm an action on the page the redirect leads to (see the module docstring)."""
+    ctx.remember(flash={"message": message, "values": values})
+
+
+def _take_flash(ctx: Ctx) -> str:
+    """The confirmation waiting in the session, translated; it is shown once."""
+    if ctx.session is None:
+        return ""
+    waiting: Any = ctx.session.data.get("flash")
+    if not isinstance(waiting, dict) or not waiting.get("message"):
+        return ""
+    ctx.remember(flash=None)
+    values = waiting.get("values") if isinstance(waiting.get("values"), dict) else {}
+    try:
+        return ctx._(str(waiting["message"])).format(**values)
+    except (KeyError, IndexError, ValueError):
+        return ctx._(str(waiting["message"]))
+
+
+def _advice(ctx: Ctx, exc: InputError, values: dict[str, str]) -> str:
+    """The web form's advice for ``exc``, in the page's language."""
+    reason = exc.context.get("reason")
+    if isinstance(reason, str) and reason in FORM_ADVICE:
+        return ctx._(FORM_ADVICE[reason]).format(**values)
+    return ctx._(exc.message)
 
 
 def _users_page(ctx: Ctx, message: str = "", status: int = 200) -> Response:
     with Session(ctx.engine) as db:
         accounts = list_users(db)
     return render(
-        ctx, "admin_users.html", status=status, accounts=accounts, roles=ROLE_NAMES, message=message
+        ctx,
+        "admin_users.html",
+        status=status,
+        accounts=accounts,
+        roles=ROLE_NAMES,
+        message=message,
+        notice="" if message else _take_flash(ctx),
     )
 
 
@@ -71,7 +158,9 @@ def add_user(
                 municipality_code=municipality_code or None,
             )
     except InputError as exc:
-        return _users_page(ctx, message=exc.message, status=422)
+        values = {"role": role_label(role, ctx.lang), "username": username.strip()}
+        return _users_page(ctx, message=_advice(ctx, exc, values), status=422)
+    _flash(ctx, N_("The account {username} was added."), username=username.strip())
     return RedirectResponse("/admin/users", status_code=303)
 
 
@@ -85,9 +174,17 @@ def toggle_user(
     if action not in ("disable", "enable"):
         raise InputError(f"action must be disable or enable; got {action!r}.", field="action")
     if action == "disable" and username == ctx.require_user().username:
-        raise InputError("You cannot disable your own account.", field="username")
+        raise InputError(N_("You cannot disable your own account."), field="username")
     with Session(ctx.engine) as db, db.begin():
         set_active(db, username, active=action == "enable")
+    if action == "disable":
+        _flash(
+            ctx,
+            N_("The account {username} was disabled; its sessions have ended."),
+            username=username,
+        )
+    else:
+        _flash(ctx, N_("The account {username} can sign in again."), username=username)
     return RedirectResponse("/admin/users", status_code=303)
 
 
@@ -98,7 +195,23 @@ def audit_page(ctx: CtxDep) -> Response:
     with Session(ctx.engine) as db:
         report = audit.verify(db)
         samples = audit.list_samples(db)
-    return render(ctx, "admin_audit.html", report=report, samples=samples)
+    return render(
+        ctx,
+        "admin_audit.html",
+        report=report,
+        samples=samples,
+        notice=_take_flash(ctx),
+        sample_kind_label=lambda kind: ctx._(SAMPLE_KIND_LABELS.get(kind, kind)),
+    )
+
+
+SAMPLE_KIND_LABELS: dict[str, str] = {
+    "random": N_("Random"),
+    "outside_unit": N_("Access outside the user's own units"),
+    "protected": N_("Openings of protected identities"),
+    "off_hours": N_("Evenings and weekends"),
+    "user": N_("One user"),
+}
 
 
 @router.post("/admin/audit/samples")
@@ -127,6 +240,8 @@ def draw(
             username=username or None,
             timezone=ctx.settings.timezone,
         )
+        drawn = len(audit.sample_rows(db, sample_id))
+    _flash(ctx, N_("A sample of {count} records was drawn; review each one below."), count=drawn)
     return RedirectResponse(f"/admin/audit/samples/{sample_id}", status_code=303)
 
 
@@ -134,22 +249,55 @@ def draw(
 def sample_page(ctx: CtxDep, sample_id: str) -> Response:
     """One sample with a review form per record."""
     _require_admin(ctx)
+    return _sample_page(ctx, sample_id)
+
+
+def unit_names(ctx: Ctx) -> dict[str, str]:
+    """Unit id to name from the analytics store (none while it is not built yet)."""
+    try:
+        return dict(names(ctx.settings).units)
+    except StoreError:
+        return {}
+
+
+def _sample_page(
+    ctx: Ctx, sample_id: str, *, message: str = "", failed_review: int | None = None
+) -> Response:
+    names = unit_names(ctx)
+    lang = ctx.lang
     with Session(ctx.engine) as db:
         rows = audit.sample_rows(db, sample_id)
-        return render(ctx, "admin_sample.html", sample_id=sample_id, rows=rows)
+        return render(
+            ctx,
+            "admin_sample.html",
+            status=422 if message else 200,
+            sample_id=sample_id,
+            rows=rows,
+            message=message,
+            failed_review=failed_review,
+            notice="" if message else _take_flash(ctx),
+            acting_for_label=lambda text: acting_for_label(text, lang, names),
+            action_label=lambda code: action_label(code, lang),
+            purpose_label=lambda text: purpose_label(text, lang),
+            unit_label=lambda unit: names.get(unit, unit),
+        )
 
 
 @router.post("/admin/audit/reviews/{review_id}")
 def review(
     ctx: CtxDep,
     review_id: int,
-    outcome: Annotated[str, Form()],
+    outcome: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    """Record the outcome of reviewing one sampled record."""
+    """Record the outcome of reviewing one sampled record; an assessment must be chosen."""
     _require_admin(ctx)
     ctx.check_csrf(csrf_token)
+    if not outcome:
+        with Session(ctx.engine) as db:
+            sample_of, _ = audit.review_of(db, review_id)
+        return _sample_page(ctx, sample_of, message=ctx._(NO_OUTCOME), failed_review=review_id)
     with Session(ctx.engine) as db, db.begin():
         sample_id = audit.record_review(
             db,
@@ -158,6 +306,8 @@ def review(
             outcome=outcome,
             note=note,
         )
+        _, record_seq = audit.review_of(db, review_id)
+    _flash(ctx, N_("Your assessment of record {seq} was saved."), seq=record_seq)
     return RedirectResponse(f"/admin/audit/samples/{sample_id}", status_code=303)
 
 
@@ -203,18 +353,19 @@ def extract(
                 patient_pseudonym=pseudonym,
             ),
         )
+    lang = document_language if document_language in LANGUAGES else ctx.lang
+    names = unit_names(ctx)
     if file_format == "pdf":
-        lang = document_language if document_language in LANGUAGES else ctx.lang
         return Response(
-            extract_pdf(rows, pseudonym=pseudonym, lang=lang),
+            extract_pdf(rows, pseudonym=pseudonym, lang=lang, unit_names=names),
             media_type="application/pdf",
             headers={"Content-Disposition": 'attachment; filename="vardkoll-loggutdrag.pdf"'},
         )
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(audit.EXTRACT_COLUMNS)
-    for row in rows:
-        writer.writerow([neutralise(str(row[c])) for c in audit.EXTRACT_COLUMNS])
+    writer.writerow(column_titles(lang))
+    for row in readable_rows(rows, lang, names):
+        writer.writerow([neutralise(value) for value in row])
     return Response(
         ("\ufeff" + buffer.getvalue()).encode("utf-8"),
         media_type="text/csv; charset=utf-8",

@@ -1,4 +1,7 @@
-"""Sign-in (local accounts, and OpenID Connect when configured) and sign-out.
+"""Sign-in (local accounts, and OpenID Connect when configured), sign-out, and "your role".
+
+A role whose capability has no pages yet (the municipal discharge coordinator until the
+discharge board lands) gets a page that says what it will get, never an empty page or a 404.
 
 The sign-in form has no session yet, so its CSRF token is bound to a random pre-session cookie:
 ``token = HMAC(secret, cookie)``. A successful sign-in starts a new server-side session (a new
@@ -16,6 +19,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from vardkoll.domain import MUNICIPALITIES
 from vardkoll.http.context import LANG_COOKIE, SESSION_COOKIE, CsrfFailed, Ctx, CtxDep
 from vardkoll.http.i18n import N_
 from vardkoll.services.access.auth import (
@@ -98,7 +102,7 @@ def login(
     """Check the password (throttled per account and address) and start a session."""
     nonce = request.cookies.get(PRE_COOKIE, "")
     if not nonce or not hmac.compare_digest(csrf_token, _login_csrf(ctx.settings, nonce)):
-        raise CsrfFailed("The sign-in form has expired; reload the page and sign in again.")
+        raise CsrfFailed(N_("The sign-in form has expired; reload the page and sign in again."))
     failure: SignInFailed | SignInThrottled | None = None
     token = ""
     with Session(ctx.engine, expire_on_commit=False) as db, db.begin():
@@ -141,3 +145,44 @@ def logout(ctx: CtxDep, csrf_token: Annotated[str, Form()] = "") -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+COMING: dict[str, tuple[str, str]] = {
+    "municipal_discharge_coordinator": (
+        N_("Discharge board for your municipality"),
+        N_(
+            "Under the Act on cooperation at discharge from inpatient care (Lag 2017:612) the "
+            "wards send your municipality an admission notice (inskrivningsmeddelande) and a "
+            "ready-for-discharge notice (utskrivningsklar), and the patient's named contact "
+            "invites to coordinated individual planning (SIP). The board will show these "
+            "messages for the patients of your municipality: who is ready for discharge, since "
+            "when, whether the SIP invitation has come, and the days that count towards the "
+            "municipality's payment liability."
+        ),
+    ),
+}
+"""What a role without pages yet will get (title, description), by role name."""
+
+
+def role_page(ctx: Ctx, *, status: int = 200, reason: str = "") -> Response:
+    """What the user's role includes now and what is coming, in the page's language."""
+    principal = ctx.require_user()
+    coming = COMING.get(principal.role)
+    municipality = MUNICIPALITIES.get(principal.municipality_code or "")
+    return render(
+        ctx,
+        "role.html",
+        status=status,
+        reason=reason,
+        coming=coming,
+        municipality=municipality.name if municipality is not None else "",
+    )
+
+
+@router.get("/role")
+def role_overview(ctx: CtxDep) -> Response:
+    """Your role: what it may open, and what a role still waiting for its pages will get."""
+    return role_page(ctx)
+
+
+OVERVIEW_DENIED = N_("Your role does not include the overview of waiting times.")
