@@ -96,7 +96,8 @@ def _take_flash(ctx: Ctx) -> str:
     if not isinstance(waiting, dict) or not waiting.get("message"):
         return ""
     ctx.remember(flash=None)
-    values = waiting.get("values") if isinstance(waiting.get("values"), dict) else {}
+    stored = waiting.get("values")
+    values: dict[str, Any] = stored if isinstance(stored, dict) else {}
     try:
         return ctx._(str(waiting["message"])).format(**values)
     except (KeyError, IndexError, ValueError):
@@ -201,7 +202,7 @@ def audit_page(ctx: CtxDep) -> Response:
         report=report,
         samples=samples,
         notice=_take_flash(ctx),
-        sample_kind_label=lambda kind: ctx._(SAMPLE_KIND_LABELS.get(kind, kind)),
+        sample_kind_label=lambda kind: ctx._(SAMPLE_KIND_LABELS.get(str(kind), str(kind))),
     )
 
 
