@@ -62,3 +62,24 @@ def test_every_operations_command_is_in_the_reference() -> None:
     page = REFERENCE.read_text(encoding="utf-8")
     for command in COMMANDS:
         assert f"`{command}" in page or f"`vardkoll {command}" in page, command
+
+
+def _command_paths(command: Any, prefix: tuple[str, ...] = ()) -> list[str]:
+    """Every runnable command of the CLI, as ``"users token create"``."""
+    if hasattr(command, "commands"):
+        return [
+            path
+            for name, sub in command.commands.items()
+            for path in _command_paths(sub, (*prefix, name))
+        ]
+    return [" ".join(prefix)]
+
+
+def test_every_command_is_in_the_reference() -> None:
+    """Issue 07: ``vardkoll generate`` was missing from the reference; now every command is
+    checked, named either in full (`` `vardkoll users add``) or under its group's table."""
+    page = REFERENCE.read_text(encoding="utf-8")
+    commands = _command_paths(typer.main.get_command(app))
+    assert "generate" in commands
+    missing = [c for c in commands if f"`vardkoll {c}" not in page and f"`{c}" not in page]
+    assert missing == [], f"document these in {REFERENCE.name}: {missing}"

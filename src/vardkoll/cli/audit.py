@@ -6,7 +6,6 @@ import typer
 
 from vardkoll.cli.console import console, err_console
 from vardkoll.cli.users import account_session
-from vardkoll.services.access import audit as audit_log
 from vardkoll.settings import get_settings
 
 audit = typer.Typer(help="The audit log of patient-data access.", no_args_is_help=True)
@@ -15,6 +14,8 @@ audit = typer.Typer(help="The audit log of patient-data access.", no_args_is_hel
 @audit.command("verify")
 def verify() -> None:
     """Recompute the hash chain; exit 1 and name the first broken record if it was tampered with."""
+    from vardkoll.services.access import audit as audit_log
+
     with account_session() as session:
         report = audit_log.verify(session)
     if report.ok:
@@ -36,6 +37,8 @@ def verify() -> None:
 def purge() -> None:
     """Delete records older than VARDKOLL_AUDIT_RETENTION_YEARS (never younger ones)."""
     years = get_settings().audit_retention_years
+    from vardkoll.services.access import audit as audit_log
+
     with account_session() as session:
         removed = audit_log.purge_expired(session, retention_years=years)
     console.print(f"Gallrade poster / purged records older than {years} years: {removed}")

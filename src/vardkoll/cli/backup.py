@@ -12,7 +12,6 @@ from typing import Annotated
 import typer
 
 from vardkoll.cli.console import console, err_console
-from vardkoll.services.operations.backup import create_backup, restore_backup
 from vardkoll.settings import get_settings
 
 
@@ -36,6 +35,8 @@ def register(app: typer.Typer) -> None:
         ] = True,
     ) -> None:
         """Write a consistent backup: operational store, analytics file, pseudonym key file."""
+        from vardkoll.services.operations.backup import create_backup
+
         report = create_backup(
             out, settings=get_settings(), include_analytics=analytics, checksum=checksum
         )
@@ -64,6 +65,8 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Restore a backup: checked completely first, then swapped in atomically."""
+        from vardkoll.services.operations.backup import restore_backup
+
         report = restore_backup(archive, settings=get_settings(), force=force)
         m = report.manifest
         console.print(

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.table import Table
 
 from vardkoll.cli.console import console, err_console
 from vardkoll.domain import InputError
-from vardkoll.ingest import write_error_report
-from vardkoll.services.imports.workflows import build_analytics_store, load_national_files
 from vardkoll.settings import Settings, get_settings
-from vardkoll.store import ImportRejected, current_revision, head_revision, make_engine, upgrade
+
+if TYPE_CHECKING:
+    from vardkoll.store import ImportRejected
 
 db = typer.Typer(help="The operational store: schema migrations.", no_args_is_help=True)
 analytics = typer.Typer(help="The analytics store (DuckDB, pseudonyms only).", no_args_is_help=True)
@@ -23,6 +23,8 @@ analytics = typer.Typer(help="The analytics store (DuckDB, pseudonyms only).", n
 @db.command("upgrade")
 def upgrade_command() -> None:
     """Create or migrate the operational store to the newest schema (safe to repeat)."""
+    from vardkoll.store import upgrade
+
     url = get_settings().resolved_database_url()
     revision = upgrade(url)
     console.print(f"Databasen är på version / the database is at revision [bold]{revision}[/]")
@@ -31,6 +33,8 @@ def upgrade_command() -> None:
 @db.command("status")
 def status_command() -> None:
     """Show the database's schema revision and the newest one this version knows."""
+    from vardkoll.store import current_revision, head_revision, make_engine
+
     engine = make_engine(get_settings().resolved_database_url())
     try:
         current = current_revision(engine)
@@ -66,6 +70,9 @@ def build_command(
     ] = False,
 ) -> None:
     """Rebuild the analytics store; readers switch to the new file at once, never half-built."""
+    from vardkoll.services.imports.workflows import build_analytics_store, load_national_files
+    from vardkoll.store import ImportRejected
+
     settings = get_settings()
     day = _as_of(as_of)
     if files:
@@ -92,6 +99,8 @@ def build_command(
 
 def _show_rejection(exc: ImportRejected, settings: Settings) -> None:
     """The first problems on screen, all of them in the CSV error report."""
+    from vardkoll.ingest import write_error_report
+
     err_console.print(f"[bold red]Fel / Error:[/] {exc.message}")
     table = Table(title=f"{min(20, len(exc.problems))} / {len(exc.problems)}")
     for col in ("file", "row", "field", "value", "reason"):

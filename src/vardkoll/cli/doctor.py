@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 
 from vardkoll.cli.console import console
 from vardkoll.domain import VardkollError
 from vardkoll.settings import Settings, get_settings
-from vardkoll.store import make_engine
 
 
 def _store_problems(settings: Settings) -> list[str]:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from vardkoll.store import make_engine
+
     problems: list[str] = []
     try:
         engine = make_engine(settings.resolved_database_url())

@@ -10,17 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from vardkoll.cli._options import FILE_KINDS
 from vardkoll.cli.console import console, err_console
 from vardkoll.domain import InputError
-from vardkoll.ingest import FILE_KINDS, write_error_report
-from vardkoll.services.imports.workflows import FileImportResult, import_files
 from vardkoll.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from vardkoll.services.imports.workflows import FileImportResult
 
 SHOWN_PROBLEMS = 20
 
@@ -165,6 +167,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Validate and store files, one transaction per file; report every problem."""
+        from vardkoll.ingest import write_error_report
+        from vardkoll.services.imports.workflows import import_files
+
         if lang not in _TEXT:
             raise InputError(f"--lang must be sv or en; got {lang!r}.")
         if kind is not None and kind not in FILE_KINDS:

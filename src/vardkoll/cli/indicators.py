@@ -11,19 +11,9 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from vardkoll.analytics import (
-    BACKENDS,
-    CUTS,
-    Method,
-    indicator_bundle,
-    open_tables,
-    series_month_ends,
-    waiting_at,
-    write_bundle,
-)
+from vardkoll.cli._options import BACKENDS, CUT_NAMES
 from vardkoll.cli.console import console
 from vardkoll.domain import InputError
-from vardkoll.services.reports.bundle import mask_bundle, mask_table
 from vardkoll.settings import get_settings
 
 
@@ -77,7 +67,7 @@ def register(app: typer.Typer) -> None:
         months: Annotated[int, typer.Option(help="Month ends in the series.")] = 36,
         cut: Annotated[
             list[str] | None,
-            typer.Option(help=f"Standard cut(s) to compute: {', '.join(CUTS)}; default all."),
+            typer.Option(help=f"Standard cut(s) to compute: {', '.join(CUT_NAMES)}; default all."),
         ] = None,
         method: Annotated[
             str | None,
@@ -107,6 +97,17 @@ def register(app: typer.Typer) -> None:
 
         Output (the table printed and the files written) masks small cells like everything
         that leaves the region; ``--unmasked`` is for internal analysis only."""
+        from vardkoll.analytics import (
+            CUTS,
+            Method,
+            indicator_bundle,
+            open_tables,
+            series_month_ends,
+            waiting_at,
+            write_bundle,
+        )
+        from vardkoll.services.reports.bundle import mask_bundle, mask_table
+
         day = _parse_date(as_of)
         chosen = method or ("portable" if backend == "spark" else "sweep")
         if chosen not in ("sweep", "portable"):

@@ -8,10 +8,9 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from vardkoll.cli._options import REPORT_FORMATS
 from vardkoll.cli.console import console
 from vardkoll.domain import InputError
-from vardkoll.services.reports.monthly import report_for
-from vardkoll.services.reports.render import FORMATS, render, report_filename
 from vardkoll.settings import get_settings
 
 report_app = typer.Typer(help="Reports that leave the region (small cells masked).")
@@ -40,10 +39,13 @@ def monthly(
 ) -> None:
     """Write the monthly report of one region: indicators, SPC trends, fair comparisons and
     what changed, with cells under VARDKOLL_SMALL_CELL_THRESHOLD masked."""
-    if fmt not in FORMATS:
+    if fmt not in REPORT_FORMATS:
         raise InputError(f"--format must be pdf or xlsx; got {fmt!r}.", field="format")
     if lang not in ("sv", "en"):
         raise InputError(f"--lang must be sv or en; got {lang!r}.", field="lang")
+    from vardkoll.services.reports.monthly import report_for
+    from vardkoll.services.reports.render import render, report_filename
+
     settings = get_settings()
     with Progress(
         TextColumn("{task.description}"),

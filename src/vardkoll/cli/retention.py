@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from vardkoll.cli._options import ERROR_REPORT_DAYS, IMPORT_FILES_DAYS
 from vardkoll.cli.console import console, err_console
-from vardkoll.services.access.retention import ERROR_REPORT_DAYS, IMPORT_FILES_DAYS, run_retention
 from vardkoll.settings import get_settings
 
 retention = typer.Typer(help="Remove data past its retention period.", no_args_is_help=True)
@@ -33,6 +33,8 @@ def run(
     ] = IMPORT_FILES_DAYS,
 ) -> None:
     """Purge audit records past VARDKOLL_AUDIT_RETENTION_YEARS, expired sessions, old files."""
+    from vardkoll.services.access.retention import run_retention
+
     report = run_retention(
         settings=get_settings(),
         dry_run=dry_run,

@@ -5,26 +5,19 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
+from vardkoll.cli._options import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
 from vardkoll.cli.console import console, err_console
 from vardkoll.domain import StoreError
-from vardkoll.services.access.accounts import create_user, get_user, list_users, set_active
 from vardkoll.services.access.roles import ROLE_NAMES, role_spec
-from vardkoll.services.access.tokens import (
-    DEFAULT_TOKEN_DAYS,
-    MAX_TOKEN_DAYS,
-    create_api_token,
-    list_tokens,
-    revoke_token,
-)
 from vardkoll.settings import get_settings
-from vardkoll.store import make_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 users = typer.Typer(help="Manage local accounts and API tokens.", no_args_is_help=True)
 
@@ -32,6 +25,11 @@ users = typer.Typer(help="Manage local accounts and API tokens.", no_args_is_hel
 @contextlib.contextmanager
 def account_session() -> Iterator[Session]:
     """A transaction on the operational store, with a clear message if it is not migrated."""
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.orm import Session
+
+    from vardkoll.store import make_engine
+
     engine = make_engine(get_settings().resolved_database_url())
     try:
         with Session(engine) as session, session.begin():
@@ -55,6 +53,8 @@ def add(
     ] = False,
 ) -> None:
     """Add an account; the password is asked for (twice) unless --oidc-only."""
+    from vardkoll.services.access.accounts import create_user
+
     password: str | None = None
     if not oidc_only:
         password = typer.prompt("Lösenord / Password", hide_input=True, confirmation_prompt=True)
@@ -75,6 +75,8 @@ def add(
 @users.command("list")
 def list_() -> None:
     """List every account with its role and scope."""
+    from vardkoll.services.access.accounts import list_users
+
     with account_session() as session:
         accounts = list_users(session)
     table = Table("username", "role", "region", "units", "municipality", "active")
@@ -93,6 +95,8 @@ def list_() -> None:
 @users.command("disable")
 def disable(username: str) -> None:
     """Disable an account: its sessions and tokens stop working at once."""
+    from vardkoll.services.access.accounts import set_active
+
     with account_session() as session:
         set_active(session, username, active=False)
     console.print(f"Avstängt / disabled: {username}")
@@ -101,6 +105,8 @@ def disable(username: str) -> None:
 @users.command("enable")
 def enable(username: str) -> None:
     """Enable a disabled account again."""
+    from vardkoll.services.access.accounts import set_active
+
     with account_session() as session:
         set_active(session, username, active=True)
     console.print(f"Aktiverat / enabled: {username}")
@@ -126,6 +132,9 @@ def token_create(
     ] = DEFAULT_TOKEN_DAYS,
 ) -> None:
     """Create a token (printed once, on standard output; only its hash is stored)."""
+    from vardkoll.services.access.accounts import get_user
+    from vardkoll.services.access.tokens import create_api_token
+
     with account_session() as session:
         value = create_api_token(session, username=username, name=name, expires_days=expires)
         role = role_spec(get_user(session, username).role)
@@ -143,6 +152,8 @@ def token_list(
     username: Annotated[str | None, typer.Argument(help="Only this account's tokens.")] = None,
 ) -> None:
     """List tokens: id, account, name, created, valid until, state (never the token)."""
+    from vardkoll.services.access.tokens import list_tokens
+
     with account_session() as session:
         rows = list_tokens(session, username=username)
     table = Table("id", "username", "name", "created", "valid until", "state")
@@ -158,6 +169,8 @@ def token_revoke(
     token_id: Annotated[int, typer.Argument(help="The id `vardkoll users token list` shows.")],
 ) -> None:
     """Revoke a token: it stops working at once."""
+    from vardkoll.services.access.tokens import revoke_token
+
     with account_session() as session:
         token = revoke_token(session, token_id=token_id)
     console.print(f"Återkallad / revoked: {token.id} ({token.username}, {token.name})")
