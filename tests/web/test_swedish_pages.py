@@ -43,6 +43,7 @@ ROUTES: dict[str, list[str]] = {
     "/": [""],
     "/healthz": [""],
     "/login": [""],
+    "/role": [""],
     "/overview": ["", "?region=19", "?q=orto&sort=specialty&dir=asc"],
     "/overview/trend.json": ["?region=19"],
     "/overview/export.{fmt}": ["csv?region=19", "xlsx?region=19"],

@@ -23,6 +23,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from vardkoll.domain import (
+    MUNICIPALITIES,
     InputError,
     PermissionDenied,
     StoreError,
@@ -43,7 +44,7 @@ from vardkoll.services.access.log_extract import (
 )
 from vardkoll.services.access.roles import ROLE_NAMES
 from vardkoll.services.followup.indicators import names
-from vardkoll.web.labels import role_label
+from vardkoll.web.labels import region_name, role_label
 from vardkoll.web.tables import neutralise
 from vardkoll.web.templating import render
 
@@ -112,9 +113,15 @@ def _advice(ctx: Ctx, exc: InputError, values: dict[str, str]) -> str:
     return ctx._(exc.message)
 
 
+def _municipality_name(code: str | None) -> str:
+    municipality = MUNICIPALITIES.get(code or "")
+    return municipality.name if municipality is not None else (code or "")
+
+
 def _users_page(ctx: Ctx, message: str = "", status: int = 200) -> Response:
     with Session(ctx.engine) as db:
         accounts = list_users(db)
+    names = unit_names(ctx)
     return render(
         ctx,
         "admin_users.html",
@@ -123,6 +130,9 @@ def _users_page(ctx: Ctx, message: str = "", status: int = 200) -> Response:
         roles=ROLE_NAMES,
         message=message,
         notice="" if message else _take_flash(ctx),
+        unit_label=lambda unit: names.get(unit, unit),
+        region_label=region_name,
+        municipality_label=_municipality_name,
     )
 
 
