@@ -90,14 +90,14 @@ _TEXT: dict[str, dict[str, str]] = {
         "resource": "Resource",
     },
 }
-_WIDTHS_MM = {  # landscape A4 less margins: 267 mm; paths and times do not wrap
+_WIDTHS_MM = {  # landscape A4 less margins: 267 mm; times do not wrap, names and paths may
     "time": 42,
-    "user": 26,
-    "role": 40,
-    "acting_for": 45,
-    "action": 24,
+    "user": 24,
+    "role": 38,
+    "acting_for": 55,
+    "action": 32,
     "purpose": 30,
-    "resource": 60,
+    "resource": 46,
 }
 
 
