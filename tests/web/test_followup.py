@@ -180,3 +180,42 @@ def test_drill_export_matches_the_page(fworld: World) -> None:
     exported = [line.split(";") for line in text.strip().split("\r\n")[1:]]
     assert [r[:10] for r in shown] == exported
     assert dt.date(2025, 3, 31).isoformat() in client.get(f"/followup?{query}").text
+
+
+def test_compare_opened_directly_asks_a_national_analyst_for_a_region(fworld: World) -> None:
+    """Issue 07: without a region the page answered 422; now it offers the regions by name."""
+    world = fworld
+    world.user("nils", "national_analyst")
+    page = world.client("nils").get("/followup/compare?entry_type=treatment")
+    assert page.status_code == 200
+    assert "Välj den region vars enheter du vill jämföra" in page.text
+    assert '<option value="19">Region Västmanland</option>' in page.text
+    assert '<option value="01">Region Stockholm</option>' in page.text
+    assert '<input type="hidden" name="entry_type" value="treatment">' in page.text
+    chosen = world.client("nils").get("/followup/compare?region=19&entry_type=treatment")
+    assert chosen.status_code == 200
+    assert "Ortopedmottagningen Västerås" in chosen.text
+
+
+def test_pages_and_api_pick_the_region_by_one_rule(world: World) -> None:
+    """The overview page and ``/api/v1/overview`` answer a region outside the user's reach the
+    same way (403) and, without a region, show the same one (the user's own)."""
+    from sqlalchemy.orm import Session
+
+    from vardkoll.services.access.accounts import principal_of
+    from vardkoll.services.access.scope import Scope
+    from vardkoll.services.followup.overview import pick_region
+    from vardkoll.store._auth_models import User
+
+    world.user("anna", "regional_coordinator", region="19")
+    client = world.client("anna")
+    bearer = {"Authorization": f"Bearer {world.token('anna')}"}
+    assert client.get("/overview?region=01").status_code == 403
+    assert client.get("/api/v1/overview?region=01", headers=bearer).status_code == 403
+    page = client.get("/overview").text
+    api = client.get("/api/v1/overview", headers=bearer).json()
+    assert "Region Västmanland" in page
+    assert api["region"] in ("19", None)
+    with Session(world.engine) as db:
+        scope = Scope.for_principal(principal_of(db.query(User).filter_by(username="anna").one()))
+    assert pick_region(world.settings, scope, None, remembered="01") == "19"

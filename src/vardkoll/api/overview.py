@@ -17,25 +17,20 @@ from fastapi import Query
 
 from vardkoll.api._common import AsOf, as_of_date, v1_router
 from vardkoll.api.schemas import OverviewCellPublic, OverviewPublic, TrendPointPublic, TrendPublic
-from vardkoll.domain import PermissionDenied
 from vardkoll.http.context import Ctx, CtxDep
 from vardkoll.services.followup.disclosure import (
     ShownOverview,
     disclosure_threshold,
     shown_overview,
 )
-from vardkoll.services.followup.overview import region_choices, region_overview
+from vardkoll.services.followup.overview import pick_region, region_overview
 
 router = v1_router()
 
 
 def _region(ctx: Ctx, region: str | None) -> str | None:
-    if region is None:
-        return None
-    codes = [code for code, _ in region_choices(ctx.settings, ctx.scope)]
-    if region not in codes:
-        raise PermissionDenied(f"Region {region} is outside your scope.")
-    return region or None
+    """The same choice as the overview page makes (:func:`pick_region`), ``None`` for all."""
+    return pick_region(ctx.settings, ctx.scope, region) or None
 
 
 def _shown(ctx: Ctx, region: str | None, as_of: str | None) -> ShownOverview:

@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from vardkoll.analytics import Overview, analytics_as_of, analytics_regions, overview
-from vardkoll.domain import REGIONS, PermissionDenied, StoreError
+from vardkoll.domain import REGIONS, NotFound, PermissionDenied, StoreError
 from vardkoll.services.access.scope import Scope
 from vardkoll.settings import Settings
 
@@ -124,6 +124,29 @@ def region_choices(settings: Settings, scope: Scope) -> list[tuple[str, str]]:
     if scope.reach("aggregates") == "all":
         choices.insert(0, ("", ""))
     return choices
+
+
+def pick_region(
+    settings: Settings, scope: Scope, requested: str | None, *, remembered: str | None = None
+) -> str:
+    """The region a page or an API call shows (``""`` = all regions, national analysts only).
+
+    One rule for the pages and the API, so the same request never shows different regions: a
+    region asked for must be in the user's reach (else :class:`PermissionDenied`); without one,
+    the page's remembered region if still in reach, else the first choice — all regions for a
+    national analyst, the user's own region for everyone else.
+    """
+    if scope.reach("aggregates") == "none":
+        raise PermissionDenied("Your role does not include the overview of waiting times.")
+    choices = region_choices(settings, scope)
+    if not choices:
+        raise NotFound("No regions in your scope have data in the analytics store.")
+    codes = [code for code, _ in choices]
+    if requested is not None:
+        if requested not in codes:
+            raise PermissionDenied("The region you asked for is outside your scope.")
+        return requested
+    return remembered if remembered in codes and remembered is not None else codes[0]
 
 
 def scoped_filters(scope: Scope, region: str | None) -> tuple[list[str] | None, list[str] | None]:

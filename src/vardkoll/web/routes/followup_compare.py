@@ -12,7 +12,8 @@ from vardkoll.domain import ENTRY_TYPES, InputError, NotFound
 from vardkoll.http.context import Ctx, CtxDep
 from vardkoll.services.followup import compare as fc
 from vardkoll.services.followup import indicators as fu
-from vardkoll.web.labels import entry_label
+from vardkoll.services.followup.overview import region_choices
+from vardkoll.web.labels import entry_label, region_name
 from vardkoll.web.routes.followup_charts import funnel_spec
 from vardkoll.web.routes.followup_common import (
     MIX_LABELS,
@@ -27,6 +28,7 @@ from vardkoll.web.routes.followup_common import (
 )
 from vardkoll.web.routes.overview import cell_formatter
 from vardkoll.web.tables import Column, Table
+from vardkoll.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -102,7 +104,19 @@ def compare_page(
     sort: str = "",
     dir: str = "asc",
 ) -> Response:
-    """Units compared fairly: funnel plot, intervals and case mix (not a league table)."""
+    """Units compared fairly: funnel plot, intervals and case mix (not a league table).
+
+    Units are compared within one region; a national analyst who opens the page without one
+    is asked which region (by name) rather than shown an error.
+    """
+    if not region and ctx.scope.reach("aggregates") == "all":
+        choices = [code for code, _ in region_choices(ctx.settings, ctx.scope) if code]
+        return render(
+            ctx,
+            "followup_compare_region.html",
+            regions=[(code, region_name(code)) for code in choices],
+            base={"entry_type": entry_type, "mix": mix, "view": view},
+        )
     data = _comparison(ctx, region, provider, entry_type, mix, view)
     direction = "desc" if dir == "desc" else "asc"
     table = intervals_table(ctx, data, sort, direction)

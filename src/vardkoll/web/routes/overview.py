@@ -24,7 +24,12 @@ from vardkoll.services.followup.disclosure import (
     disclosure_threshold,
     shown_overview,
 )
-from vardkoll.services.followup.overview import region_choices, region_overview, store_facts
+from vardkoll.services.followup.overview import (
+    pick_region,
+    region_choices,
+    region_overview,
+    store_facts,
+)
 from vardkoll.web.labels import entry_label, region_name, specialty_label, unit_names
 from vardkoll.web.routes.auth import OVERVIEW_DENIED, role_page
 from vardkoll.web.tables import Column, Table, download
@@ -61,15 +66,11 @@ def selection(
     ctx: Ctx, region: str | None, as_of: str | None, q: str, sort: str, direction: str
 ) -> Selection:
     """Validate the request's choices against what the user may see; remember them."""
-    scope = ctx.scope
-    choices = region_choices(ctx.settings, scope)
-    if not choices:
-        raise NotFound("No regions in your scope have data in the analytics store.")
     remembered = ctx.session.data if ctx.session else {}
-    codes = [code for code, _ in choices]
-    picked_region = region if region is not None else remembered.get("region")
-    if picked_region not in codes:
-        picked_region = codes[0]
+    picked_region = pick_region(
+        ctx.settings, ctx.scope, region, remembered=remembered.get("region")
+    )
+    choices = region_choices(ctx.settings, ctx.scope)
     latest, _ = store_facts(ctx.settings)
     periods = list(reversed(trend_dates(latest, 24)))
     picked = as_of if as_of is not None else remembered.get("as_of")
