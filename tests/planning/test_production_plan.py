@@ -205,3 +205,18 @@ def test_a_generated_plan_is_followed_up_end_to_end() -> None:
     assert [d.code for d in got] == ["holiday", "below_plan"]
     frame = plan_to_frame(got)
     assert list(frame["code"]) == ["holiday", "below_plan"]
+
+
+def test_a_week_is_unfinished_only_until_its_sunday_is_over() -> None:
+    """Issue 07: weeks long over were labelled "the week is not over" when the data lagged."""
+    plan = production_plan(start=dt.date(2026, 3, 30), weeks=3, base_per_week=50.0)
+    actual = {dt.date(2026, 3, 30): 50.0}
+    # The store is complete to 2026-04-05; today is Sunday 2026-04-12, so week 15 is still on.
+    rows = plan_vs_actual(plan, actual, as_of=dt.date(2026, 4, 5), today=dt.date(2026, 4, 12))
+    assert [r.code for r in rows][1:] == ["no_actual_yet", "no_actual_yet"]
+    # A day later week 15 is over; its data are simply not in yet. Week 16 is still running.
+    rows = plan_vs_actual(plan, actual, as_of=dt.date(2026, 4, 5), today=dt.date(2026, 4, 13))
+    assert [r.code for r in rows][1:] == ["not_in_data", "no_actual_yet"]
+    # Months later every week is over: a lagging store is "not in yet", never "not over".
+    rows = plan_vs_actual(plan, actual, as_of=dt.date(2026, 4, 5), today=dt.date(2026, 12, 7))
+    assert [r.code for r in rows][1:] == ["not_in_data", "not_in_data"]

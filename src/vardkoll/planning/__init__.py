@@ -6,6 +6,7 @@ and targets in weeks. The public surface is exactly ``__all__``; the SimPy refer
 to check the simulation lives in ``vardkoll.planning._simpy_reference`` and needs the dev extras.
 """
 
+from vardkoll.planning._booking import BlendedBooking
 from vardkoll.planning._calculators import (
     queue_load,
     relief_capacity,
@@ -54,6 +55,7 @@ __all__ = [
     "GUARANTEE_WEEKS",
     "ArrivalForecast",
     "ArrivalPaths",
+    "BlendedBooking",
     "BookingRule",
     "CapacityGoal",
     "CapacityPolicy",

@@ -43,9 +43,12 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 EntryType = Literal["visit", "operation"]
 ENTRY_TYPES: tuple[str, ...] = ("visit", "operation")
-DeviationCode = Literal["no_actual_yet", "on_plan", "holiday", "summer", "below_plan", "above_plan"]
+DeviationCode = Literal[
+    "no_actual_yet", "not_in_data", "on_plan", "holiday", "summer", "below_plan", "above_plan"
+]
 DEVIATION_CODES: tuple[str, ...] = (
     "no_actual_yet",
+    "not_in_data",
     "on_plan",
     "holiday",
     "summer",
@@ -278,12 +281,16 @@ def plan_vs_actual(
     *,
     tolerance: float = 0.05,
     as_of: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> list[PlanDeviation]:
     """Plan against actual per week, with the deviation and a code that explains it.
 
     ``actual`` maps ``(unit, entry_type, week_start)`` — or, for a plan of one unit and entry
     type, just ``week_start`` (the Monday) — to what was produced that week. The code, first
-    match wins: ``no_actual_yet`` (no actual, or the week ends after ``as_of``); ``on_plan``
+    match wins: ``no_actual_yet`` (the week is not over on ``today``, its Sunday being today or
+    later; without ``today``, also a week with no actual or ending after ``as_of``);
+    ``not_in_data`` (with ``today``: the week is over, but the data, complete up to ``as_of``,
+    do not hold it yet); ``on_plan``
     (deviation within ``tolerance`` × planned); ``above_plan``; for a week below plan,
     ``holiday`` (a week with fewer than 5 working days), ``summer`` (a summer week), else
     ``below_plan``. The codes are stable ids; the interface translates them.
@@ -311,9 +318,10 @@ def plan_vs_actual(
         ended = as_of is None or row.week_start + dt.timedelta(days=7) <= as_of + dt.timedelta(1)
         planned = float(row.planned)
         code: DeviationCode
-        if value is None or not ended:
+        over = today is None or row.week_start + dt.timedelta(days=6) < today
+        if value is None or not ended or not over:
             deviation = share = None
-            value, code = None, "no_actual_yet"
+            value, code = None, ("not_in_data" if today is not None and over else "no_actual_yet")
         else:
             deviation = float(value) - planned
             share = deviation / planned if planned > 0 else None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Engine, select
 from sqlalchemy.orm import Session, selectinload
@@ -193,5 +194,6 @@ def plan_follow_up(settings: Settings, engine: Engine, scope: Scope, plan_id: in
         kind = plan_kind(plan.key.entry_type)
         for week, count in zip(treated["week_start"], treated["treated"], strict=True):
             actual[(plan.key.unit_id, kind, week)] = float(count)
-    rows = plan_vs_actual(list(plan.weeks), actual, as_of=as_of)
+    today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
+    rows = plan_vs_actual(list(plan.weeks), actual, as_of=as_of, today=today)
     return PlanFollowUp(plan=plan, store_as_of=as_of, rows=tuple(rows))
