@@ -125,3 +125,31 @@ def test_alerts_from_series_match_a_per_group_recomputation(duckdb_sets) -> None
     assert expected_share  # the synthetic region has both kinds
     assert expected_queue
     assert alerts == sorted(alerts, key=lambda a: (a.kind != "share_falling", -a.severity))
+
+
+def test_a_share_that_rose_over_the_window_is_never_falling() -> None:
+    # A long run below the centre reaches into the window (a concern touching it), then the
+    # share recovers: 48.6 % three months ago, 60.1 % now. The heading says "falling": no alert.
+    shares = [0.62, 0.61, 0.62, 0.6, 0.61, 0.62, 0.61, 0.62]
+    shares += [0.5, 0.49, 0.5, 0.48, 0.49, 0.5, 0.49, 0.486, 0.49, 0.58, 0.601]
+    chart = xmr(shares, direction="up")
+    recent = set(range(len(shares) - 3, len(shares)))
+    assert any(s.assessment == "concern" and recent & set(s.points) for s in chart.signals)
+    assert share_falling(shares) == ()
+
+
+@given(st.lists(st.floats(0.0, 1.0), min_size=2, max_size=24))
+def test_every_falling_share_is_below_its_shown_reference(shares: list[float]) -> None:
+    if share_falling(shares):
+        reference = shares[-4] if len(shares) > 3 else shares[0]
+        assert shares[-1] < reference
+
+
+def test_share_alerts_show_a_fall_on_the_synthetic_region(duckdb_sets) -> None:  # type: ignore[no-untyped-def]
+    by = ["unit_id", "entry_type"]
+    data = series_for_cut(duckdb_sets["synthetic"], dt.date(2025, 6, 30), by, months=24)
+    alerts = alerts_from_series(data.waiting, data.flows, by, data.month_ends, min_waiting=5)
+    for alert in alerts:
+        if alert.kind == "share_falling" and np.isfinite(alert.figures["share_before"]):
+            assert alert.figures["share"] < alert.figures["share_before"]
+            assert alert.figures["change"] < 0

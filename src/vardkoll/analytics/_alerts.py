@@ -3,9 +3,10 @@ production — pure functions over the monthly series, so any cut and any backen
 
 Two questions a coordinator asks every morning (issue #6, *Views*):
 
-* **Is the share within the guarantee falling?** Yes when, in the last ``window`` months, the
+* **Is the share within the guarantee falling?** Only if the share at the month end lies below
+  the share ``window`` months earlier; then yes when, in the last ``window`` months, the
   XmR chart of the share (better = up, :func:`xmr`) shows a special cause of *concern*, or the
-  share at the latest month end lies at least ``min_drop`` (a share, 0.05 = five percentage
+  share at the month end lies at least ``min_drop`` (a share, 0.05 = five percentage
   points) below the share ``window`` months earlier. The SPC rule catches a shift against the
   unit's own noise; the plain drop catches a slide that is steady but too short for the rules.
 * **Does the queue grow faster than production?** Yes when, over the last ``window`` months,
@@ -111,6 +112,12 @@ def share_falling(
     _check_window(window)
     x = np.asarray(shares, dtype=np.float64)
     if x.size < 2 or not np.isfinite(x).all():
+        return ()
+    # The heading says the share *falls*: whatever rule fires, the share now must lie below
+    # the share ``window`` months earlier (the figure shown beside it), or below the oldest
+    # point when the series is shorter. A concern whose run ended before a recovery is past.
+    reference = x[-1 - window] if x.size > window else x[0]
+    if not x[-1] < reference - 1e-12:
         return ()
     reasons: list[str] = []
     recent = set(range(max(0, x.size - window), x.size))

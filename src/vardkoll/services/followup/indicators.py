@@ -279,16 +279,24 @@ def names(settings: Settings) -> Names:
 
 
 # --- alerts -------------------------------------------------------------------------------
-def region_alerts(settings: Settings, scope: Scope, region: str | None) -> list[Alert]:
-    """Alerts per unit and entry type in the user's reach (optionally one region)."""
+def region_alerts(
+    settings: Settings, scope: Scope, region: str | None, *, as_of: dt.date | None = None
+) -> tuple[dt.date, list[Alert]]:
+    """Alerts per unit and entry type in the user's reach (optionally one region), at the
+    month end of ``as_of`` (default the store's date) and that month end.
+
+    Why the date travels: the page beside the alerts describes the date the user chose, so
+    alerts about another month end would contradict the figures next to them.
+    """
     place = resolve_place(settings, scope, region=region)
-    data = series(settings, scope, place, ALERT_CUT, months=ALERT_MONTHS)
+    data = series(settings, scope, place, ALERT_CUT, months=ALERT_MONTHS, as_of=as_of)
     key = ("alerts", scope_key(scope), place, data.month_ends[-1])
-    return computed(
+    alerts = computed(
         settings,
         key,
         lambda _: alerts_from_series(data.waiting, data.flows, ALERT_CUT, data.month_ends),
     )
+    return data.month_ends[-1], alerts
 
 
 # --- drill-down -------------------------------------------------------------------------------

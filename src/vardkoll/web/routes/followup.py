@@ -8,13 +8,14 @@ reach); the pages only label and lay it out. The SPC page and the fair compariso
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from vardkoll.analytics import Alert
-from vardkoll.domain import NotFound
+from vardkoll.domain import InputError, NotFound
 from vardkoll.http.context import Ctx, CtxDep
 from vardkoll.services.followup import indicators as fu
 from vardkoll.web.labels import entry_label, region_label, specialty_label
@@ -249,8 +250,13 @@ def alert_view(ctx: Ctx, alert: Alert) -> dict[str, Any]:
 @router.get("/followup/alerts")
 def alerts_fragment(ctx: CtxDep, region: str = "", as_of: str = "") -> Response:
     """The overview's alerts panel (an HTMX fragment, so the overview itself stays fast)."""
-    del as_of  # the alerts always describe the latest month end of the store
-    alerts = fu.region_alerts(ctx.settings, ctx.scope, region or None)
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise InputError(
+            f"as_of must be an ISO date such as 2025-06-30; got {as_of!r}.", field="as_of"
+        ) from None
+    month_end, alerts = fu.region_alerts(ctx.settings, ctx.scope, region or None, as_of=day)
     shares = [alert_view(ctx, a) for a in alerts if a.kind == "share_falling"]
     queues = [alert_view(ctx, a) for a in alerts if a.kind == "queue_growing"]
     return panel_or_page(
@@ -260,6 +266,6 @@ def alerts_fragment(ctx: CtxDep, region: str = "", as_of: str = "") -> Response:
         shares=shares,
         queues=queues,
         shown=ALERTS_SHOWN,
-        month_end=alerts[0].month_end if alerts else None,
+        month_end=month_end,
         region=region,
     )
