@@ -52,7 +52,7 @@ def test_the_threshold_setting_reaches_the_report(
     xlsx = tmp_path / "strict.xlsx"
     args = ["report", "monthly", "--region", "19", "--month", "2025-06", "--format", "xlsx"]
     assert _run([*args, "--out", str(xlsx)]) == 0
-    sheet = load_workbook(xlsx)["flows"]
+    sheet = load_workbook(xlsx)["Flöden"]
     net = [c.value for c in sheet[4]].index("Nettoförändring")  # a difference, not a count
     cells = [
         v

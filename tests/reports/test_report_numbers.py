@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from tests.reports.conftest import MONTH, MONTH_END, REGION
 
 from vardkoll.services.reports.model import MonthlyReport
-from vardkoll.services.reports.render import changes, render_xlsx
+from vardkoll.services.reports.render import SHEETS, changes, render_xlsx, sheet_name
 
 
 def _region(frames: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
@@ -34,7 +34,7 @@ def workbook(report: MonthlyReport) -> Any:
 
 
 def _sheet_rows(workbook: Any, key: str) -> list[tuple[Any, ...]]:
-    return list(workbook[key].iter_rows(min_row=5, values_only=True))
+    return list(workbook[SHEETS[key][1]].iter_rows(min_row=5, values_only=True))
 
 
 def test_waiting_cells_equal_a_pandas_count(
@@ -111,8 +111,8 @@ def test_the_workbook_explains_itself(report: MonthlyReport, workbook: Any) -> N
     assert ".." in flat
     assert "waiting_count" in flat
     assert "outflow_removed_other" in flat
-    assert set(workbook.sheetnames[1:]) == {t.key for t in report.tables}
-    flows = workbook["flows"]
+    assert set(workbook.sheetnames[1:]) == {sheet_name(t, "en") for t in report.tables}
+    flows = workbook["Flows"]
     assert flows["A5"].value == "Primary care contact"
     assert flows.cell(row=4, column=5).value == "Removed, other"
 

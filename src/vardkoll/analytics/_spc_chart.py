@@ -9,7 +9,7 @@ common-cause variation.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from vardkoll.analytics._spc import XmRChart
@@ -34,8 +34,14 @@ def xmr_vega_lite(
     unit: str,
     width: int = 640,
     height: int = 240,
+    percent: bool = False,
+    status_labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """A Vega-Lite v5 spec of ``chart``; ``labels`` name the points (e.g. ISO month ends).
+
+    ``percent`` says the values are shares (0 … 1): axis and tooltip then read as percent
+    (0–100 %), since a reader takes "0.72" for a number, not for 72 %. ``status_labels`` puts
+    the point statuses (the legend) into the reader's language.
 
     >>> from vardkoll.analytics._spc import xmr
     >>> spec = xmr_vega_lite(xmr([1, 2, 3]), ["a", "b", "c"], title="t", unit="days")
@@ -47,7 +53,8 @@ def xmr_vega_lite(
             f"Give one label per point: {len(chart.values)} values, {len(labels)} labels.",
             field="labels",
         )
-    status = chart.point_status()
+    names = dict(status_labels or {})
+    status = [names.get(s, s) for s in chart.point_status()]
     rows = [
         {
             "label": str(label),
@@ -62,6 +69,8 @@ def xmr_vega_lite(
     ]
     x = {"field": "label", "type": "ordinal", "title": None, "sort": None}
     y_title = f"{title} ({unit})"
+    value_format = ".1%" if percent else ".2f"
+    y_axis: dict[str, Any] = {"format": ".0%"} if percent else {}
 
     def step(field: str, dash: list[int]) -> dict[str, Any]:
         return {
@@ -93,7 +102,12 @@ def xmr_vega_lite(
                 "mark": {"type": "line", "color": "#7f7f7f"},
                 "encoding": {
                     "x": x,
-                    "y": {"field": "value", "type": "quantitative", "title": y_title},
+                    "y": {
+                        "field": "value",
+                        "type": "quantitative",
+                        "title": y_title,
+                        **({"axis": y_axis} if y_axis else {}),
+                    },
                 },
             },
             {
@@ -105,14 +119,14 @@ def xmr_vega_lite(
                         "field": "status",
                         "type": "nominal",
                         "scale": {
-                            "domain": list(STATUS_COLOURS),
+                            "domain": [names.get(k, k) for k in STATUS_COLOURS],
                             "range": list(STATUS_COLOURS.values()),
                         },
                         "legend": {"title": None},
                     },
                     "tooltip": [
                         {"field": "label"},
-                        {"field": "value", "format": ".2f"},
+                        {"field": "value", "format": value_format},
                         {"field": "status"},
                     ],
                 },

@@ -1,7 +1,9 @@
 """Tables that sort, filter and export exactly what is shown (Excel and CSV).
 
 Why one model: the page and the export are built from the same :class:`Table` with the same
-sort and filter, so an export can never hold a row or column the page did not show. Text that
+sort and filter, so an export can never hold a row or column the page did not show. Numbers
+leave as numbers: CSV cells hold ``1593`` and ``72.1`` (shares in percent, the header says
+``(%)``), Excel cells hold the values with a number format. Text that
 looks like a formula is neutralised with a leading apostrophe (import-format.md), so Excel
 never evaluates data.
 
@@ -12,6 +14,7 @@ never evaluates data.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,18 +75,50 @@ class Table:
 Formatter = Callable[[Column, Any], str]
 
 
+def csv_value(column: Column, value: Any, fmt: Formatter) -> str:
+    """A cell as a spreadsheet reads a number: ``1593`` and ``72.1``, never ``1 593``.
+
+    Counts are plain integers; shares are percent with a decimal point (the header says
+    ``(%)``), since "72,1 %" or a non-breaking thousands space makes a spreadsheet see text.
+    Missing values are empty cells; masking markers and other text stay text.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return fmt(column, value)
+    if isinstance(value, float) and value != value:  # NaN
+        return ""
+    if column.kind == "int":
+        return str(int(value))
+    if column.kind == "share":
+        return f"{value * 100:.1f}"
+    return fmt(column, value)
+
+
+def csv_header(column: Column) -> str:
+    return f"{column.label} (%)" if column.kind == "share" else column.label
+
+
 def to_csv(table: Table, fmt: Formatter, *, delimiter: str = ";") -> bytes:
-    """The table as CSV, cells formatted as on screen; UTF-8 with BOM for Excel."""
+    """The table as CSV with machine numbers (:func:`csv_value`); UTF-8 with BOM for Excel.
+
+    Rows and columns are those on screen, in the same order; only the number formatting
+    differs, so the file can be calculated with.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([neutralise(c.label) for c in table.columns])
+    writer.writerow([neutralise(csv_header(c)) for c in table.columns])
     for row in table.rows:
-        writer.writerow([neutralise(fmt(c, row.get(c.key))) for c in table.columns])
+        writer.writerow([neutralise(csv_value(c, row.get(c.key), fmt)) for c in table.columns])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+_XLSX_FORMATS = {"int": "#,##0", "share": "0.0%", "date": "yyyy-mm-dd"}
+
+
 def to_xlsx(table: Table, *, sheet: str, about: list[tuple[str, str]]) -> bytes:
-    """The table as an Excel workbook: numbers as numbers, shares as percentages.
+    """The table as an Excel workbook: numbers as numeric cells with a number format
+    (thousands grouped, shares as percentages, ISO dates), shown in the reader's locale.
 
     A second sheet states what the table shows (view, date, scope), since a file travels
     without the page around it.
@@ -105,9 +140,11 @@ def to_xlsx(table: Table, *, sheet: str, about: list[tuple[str, str]]) -> bytes:
     for index, column in enumerate(table.columns, start=1):
         letter = ws.cell(row=1, column=index).column_letter
         ws.column_dimensions[letter].width = max(12, len(column.label) + 2)
-        if column.kind == "share":
+        number_format = _XLSX_FORMATS.get(column.kind)
+        if number_format is not None:
             for (cell,) in ws.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = "0.0%"
+                if isinstance(cell.value, int | float | dt.date):
+                    cell.number_format = number_format
     info = workbook.create_sheet("Info")
     for key, value in about:
         info.append([neutralise(key), neutralise(value)])
@@ -125,7 +162,7 @@ def download(
     about: list[tuple[str, str]],
     formatter: Formatter,
 ) -> Response:
-    """``table`` as an attachment: CSV formatted as on screen, or Excel with its Info sheet."""
+    """``table`` as an attachment: CSV with machine numbers, or Excel with its Info sheet."""
     if fmt == "csv":
         body, media = to_csv(table, formatter), "text/csv; charset=utf-8"
     else:

@@ -1,7 +1,7 @@
 """The monthly report's cross tables (specialty × entry type) and its stock-flow table.
 
 The cross tables are masked by the engine (:func:`~vardkoll.analytics.mask_small_cells`); the
-stock-flow table by :func:`.monthly_report_masking.mask_linear` with the identity
+stock-flow table by :func:`vardkoll.analytics.mask_linear` with the identity
 ``queue_end − queue_start = inflow − treated − removed_other`` among its equations.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from vardkoll.services.reports.masking import Equation, mask_linear
+from vardkoll.analytics import Equation, mask_linear
 from vardkoll.services.reports.model import ReportColumn, ReportTable, grid_table
 from vardkoll.services.reports.text import ENTRY_TYPES
 
@@ -98,7 +98,7 @@ def flows_table(
         note_en="Queue at start + inflow − treated − removed for other reasons = queue at end. "
         "Treated and removed for other reasons are always reported apart.",
         columns=(
-            ReportColumn("entry_type", "label", "Vårdnivå", "Entry type"),
+            ReportColumn("entry_type", "label", "Kontakttyp", "Entry type"),
             ReportColumn("queue_start", "count", "Kö vid start", "Queue at start"),
             ReportColumn("inflow", "count", "Inflöde", "Inflow"),
             ReportColumn("outflow_treated", "count", "Genomförda", "Treated"),
@@ -118,9 +118,9 @@ def flows_table(
 
 _ENTRY_HEADERS = {
     "primary_contact": ("Kontakt primärvård", "Primary care contact"),
-    "primary_assessment": ("Bedömning primärvård", "Primary care assessment"),
+    "primary_assessment": ("Medicinsk bedömning primärvård", "Primary care assessment"),
     "first_visit": ("Första besök", "First visit"),
-    "examination": ("Undersökning", "Examination"),
+    "examination": ("Utredning", "Examination"),
     "treatment": ("Operation/åtgärd", "Operation or treatment"),
     "Totalt / Total": ("Totalt", "Total"),
 }
@@ -174,7 +174,7 @@ def _grids(
                 notes,
                 counts.astype(np.int64),
                 threshold,
-                ("Specialitet", "Specialty"),
+                ("Verksamhetsområde", "Specialty"),
                 _ENTRY_HEADERS,
             )
         )
@@ -189,7 +189,7 @@ def waiting_grids(frame: pd.DataFrame, entries: list[str], threshold: int) -> li
         threshold,
         "waiting",
         (
-            "Väntande vid månadens slut per specialitet och vårdnivå",
+            "Väntande vid månadens slut per verksamhetsområde och kontakttyp",
             "Still waiting at the month end per specialty and entry type",
         ),
         ("Pausjusterad klocka.", "Pause-adjusted clock."),
@@ -210,7 +210,7 @@ def beyond_grids(frame: pd.DataFrame, threshold: int) -> list[ReportTable]:
             "Still waiting beyond the guarantee at the month end",
         ),
         (
-            "Pausjusterad klocka; vårdnivåer utan gräns i regelverket visas inte.",
+            "Pausjusterad klocka; kontakttyper utan gräns i regelverket visas inte.",
             "Pause-adjusted clock; entry types without a limit in the rule set are left out.",
         ),
     )

@@ -7,6 +7,7 @@ masking; everything that leaves the region goes through :meth:`ReportTable.publi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -14,8 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from vardkoll.analytics import XmRChart
-from vardkoll.services.reports.masking import SECONDARY_MARKER, mask_grid, primary_marker
+from vardkoll.analytics import SECONDARY_MARKER, XmRChart, mask_grid, primary_marker
 from vardkoll.services.reports.text import Change, SignalNote, region_name
 
 __all__ = [
@@ -121,6 +121,11 @@ class MonthlyReport:
     largest: tuple[Change, ...] = ()
     signals: tuple[SignalNote, ...] = ()
     funnel_points: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    unit_names: Mapping[str, str] = field(default_factory=dict)
+
+    def unit_name(self, code: str) -> str:
+        """A unit's name (a person reads names, not HSA ids); the id only if none is known."""
+        return self.unit_names.get(code, code)
 
     @property
     def region_name(self) -> str:

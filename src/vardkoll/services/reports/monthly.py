@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import ibis
 import numpy as np
@@ -120,8 +120,10 @@ def monthly_report(
     rule_set: str = "se-national",
     months: int = 36,
     progress: Progress | None = None,
+    unit_names: Mapping[str, str] | None = None,
 ) -> MonthlyReport:
-    """The masked monthly report of ``region`` for the calendar ``month`` (its first day)."""
+    """The masked monthly report of ``region`` for the calendar ``month`` (its first day);
+    ``unit_names`` (unit id → name) lets the report name units instead of showing ids."""
     step = progress or (lambda _: None)
     if threshold < 1:
         raise InputError(f"The masking threshold must be at least 1; got {threshold}.")
@@ -178,6 +180,7 @@ def monthly_report(
         largest=largest,
         signals=signals,
         funnel_points=units[1],
+        unit_names=dict(unit_names or {}),
     )
 
 
@@ -259,8 +262,11 @@ def _grid_changes(now: ReportTable, before: ReportTable) -> list[tuple[int, str,
     return found
 
 
-def _open_store(settings: Settings) -> tuple[IndicatorTables, dt.date, list[str]]:
-    """The analytics store's tables, the date it describes and the regions it holds."""
+def _open_store(
+    settings: Settings,
+) -> tuple[IndicatorTables, dt.date, list[str], dict[str, str]]:
+    """The analytics store's tables, the date it describes, the regions it holds and the
+    units' names (empty when the store has no units table)."""
     path = settings.resolved_analytics_path()
     if not path.exists():
         raise StoreError(
@@ -274,6 +280,7 @@ def _open_store(settings: Settings) -> tuple[IndicatorTables, dt.date, list[str]
         tables = tables_from(con)
         regions = tables.pathways.region_code.notnull()
         codes = tables.pathways.filter(regions).select("region_code").distinct().to_pyarrow()
+        names = _unit_names(con)
     except StoreError:
         raise
     except Exception as exc:  # duckdb raises its own families
@@ -283,13 +290,24 @@ def _open_store(settings: Settings) -> tuple[IndicatorTables, dt.date, list[str]
         ) from exc
     if as_of is None:
         raise StoreError("the analytics store is empty; run `vardkoll analytics build`.")
-    return tables, as_of, sorted(str(c) for c in codes.column(0).to_pylist())
+    return tables, as_of, sorted(str(c) for c in codes.column(0).to_pylist()), names
+
+
+def _unit_names(con: ibis.BaseBackend) -> dict[str, str]:
+    # Not ``con.list_tables()``: that ibis call breaks on the locked DuckDB version.
+    found = con.raw_sql(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'units'"
+    ).fetchone()
+    if not found or not found[0]:
+        return {}
+    rows = con.raw_sql("SELECT unit_id, unit_name FROM units").fetchall()
+    return {str(r[0]): str(r[1] or r[0]) for r in rows if r[0] is not None}
 
 
 def store_summary(settings: Settings) -> tuple[dt.date, list[str], list[str]]:
     """The store's date, its regions, and the complete months a report can cover (newest
     first, at most 36)."""
-    _, as_of, regions = _open_store(settings)
+    _, as_of, regions, _names = _open_store(settings)
     last = as_of.replace(day=1)
     if _month_end(last) > as_of:
         last = (last - dt.timedelta(days=1)).replace(day=1)
@@ -310,7 +328,7 @@ def report_for(
     """The report of ``region`` for ``month`` (``YYYY-MM``) from the installation's analytics
     store, masked with the installation's threshold (``VARDKOLL_SMALL_CELL_THRESHOLD``)."""
     first = parse_month(month)
-    tables, as_of, regions = _open_store(settings)
+    tables, as_of, regions, names = _open_store(settings)
     if region not in regions:
         raise InputError(
             f"Unknown region {region!r}: the analytics store holds "
@@ -324,4 +342,5 @@ def report_for(
         as_of=as_of,
         threshold=settings.small_cell_threshold,
         progress=progress,
+        unit_names=names,
     )

@@ -6,6 +6,14 @@ same way, so a report and a log extract cannot drift apart in what they promise.
 (BSD) lays out the pages; charts arrive as PNG bytes rendered locally (:mod:`.chart_images`).
 The built-in Helvetica covers Latin-1, which is all Swedish needs.
 
+Accessibility, honestly: ReportLab's open-source edition cannot write a *tagged* PDF (no
+structure tree or marked content; ``StructTreeRoot`` is only a catalogue slot it never
+fills), so these PDFs are **not** tagged and do not claim to be (no ``MarkInfo``). What they
+do carry: the document language (``/Lang`` ``sv-SE`` or ``en-GB``, so a screen reader picks
+the right voice), the title in the metadata and shown as the window title
+(``DisplayDocTitle``), and an outline (bookmarks) of every heading, opened beside the
+pages, as the navigable structure. Text is real text (not images), in reading order.
+
 >>> doc = PdfDocument("Månadsrapport", subtitle="Region Västmanland")
 >>> doc.heading("Väntande")
 >>> doc.table(["Enhet", "Antal"], [["Ortopedi", "12"], ["Kirurgi", "<5"]])
@@ -37,6 +45,7 @@ from reportlab.platypus import (
 from reportlab.platypus.flowables import Flowable
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+DOCUMENT_LANG = {"sv": "sv-SE", "en": "en-GB"}
 _PAGE_LABEL = {"sv": "Sida", "en": "Page"}
 _GENERATED_LABEL = {"sv": "Skapad", "en": "Generated"}
 
@@ -80,7 +89,10 @@ class PdfDocument:
         return float(page_width - 30 * mm)
 
     def heading(self, text: str, *, level: int = 1) -> None:
-        self._flow.append(Paragraph(_escape(text), self._styles["h1" if level <= 1 else "h2"]))
+        """A heading, also an entry of the PDF's outline (bookmarks) at ``level``."""
+        heading = _Heading(_escape(text), self._styles["h1" if level <= 1 else "h2"])
+        heading.outline = (text, min(max(level, 1), 2))
+        self._flow.append(heading)
 
     def paragraph(self, text: str, *, small: bool = False) -> None:
         self._flow.append(Paragraph(_escape(text), self._styles["small" if small else "body"]))
@@ -129,7 +141,7 @@ class PdfDocument:
     def render(self) -> bytes:
         buffer = io.BytesIO()
         size = (A4[1], A4[0]) if self.landscape else A4
-        template = SimpleDocTemplate(
+        template = _OutlinedTemplate(
             buffer,
             pagesize=size,
             leftMargin=15 * mm,
@@ -139,11 +151,16 @@ class PdfDocument:
             title=self.title,
             author="Vårdkoll",
             creator="Vårdkoll",
+            subject=self.title,
+            lang=DOCUMENT_LANG[self.lang],
         )
         label = _PAGE_LABEL[self.lang]
         stamp = self._stamp
 
         def footer(canvas: Any, document: Any) -> None:
+            if document.page == 1:
+                canvas.setViewerPreference("DisplayDocTitle", "true")
+                canvas.showOutline()
             canvas.saveState()
             canvas.setFont("Helvetica", 7)
             canvas.drawString(15 * mm, 8 * mm, stamp)
@@ -152,6 +169,27 @@ class PdfDocument:
 
         template.build(list(self._flow), onFirstPage=footer, onLaterPages=footer)
         return buffer.getvalue()
+
+
+class _Heading(Paragraph):
+    """A paragraph that is also an outline entry (text, level)."""
+
+    outline: tuple[str, int] = ("", 1)
+
+
+class _OutlinedTemplate(SimpleDocTemplate):
+    """Adds each heading to the PDF outline as it is laid out (its page is then known)."""
+
+    _depth = -1
+
+    def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 (ReportLab's hook)
+        if isinstance(flowable, _Heading):
+            text, level = flowable.outline
+            depth = min(level - 1, self._depth + 1)  # an outline may not skip a level
+            self._depth = depth
+            key = f"h{id(flowable)}"
+            self.canv.bookmarkPage(key)
+            self.canv.addOutlineEntry(text, key, level=depth, closed=False)
 
 
 def _escape(text: str) -> str:

@@ -21,13 +21,26 @@ from vardkoll.services.reports.pdf import PdfDocument
 from vardkoll.services.reports.text import (
     entry_name,
     fmt_count,
+    fmt_days,
     fmt_share,
     specialty_name,
+    status_labels,
     what_changed,
     word,
 )
 
-__all__ = ["FORMATS", "media_type", "render", "render_pdf", "render_xlsx", "report_filename"]
+__all__ = [
+    "FORMATS",
+    "OUTLIERS",
+    "SHEETS",
+    "media_type",
+    "render",
+    "render_pdf",
+    "render_xlsx",
+    "report_filename",
+    "sheet_name",
+    "spc_specs",
+]
 
 FORMATS: tuple[str, ...] = ("pdf", "xlsx")
 _MEDIA = {
@@ -47,6 +60,23 @@ _POSITIONS = {
     "below_99.8": ("under 99,8 %-gränsen", "below 99.8% limit"),
 }
 _SCOPES = {"all_regions": ("Alla regioner i underlaget", "All regions in the data")}
+OUTLIERS: frozenset[str] = frozenset({"above_99.8", "below_99.8"})
+"""Funnel positions whose units are named in the plot: beyond the 99.8 % limits (about three
+standard errors), where chance is an unlikely explanation; naming every unit, or those only
+outside 95 %, buries the plot in labels."""
+SHEETS: dict[str, tuple[str, str]] = {
+    "waiting_specialist": ("Väntande specialiserad vård", "Waiting, specialist care"),
+    "waiting_primary": ("Väntande primärvård", "Waiting, primary care"),
+    "beyond_specialist": ("Utöver garantin specialiserad", "Beyond guarantee, specialist"),
+    "beyond_primary": ("Utöver garantin primärvård", "Beyond guarantee, primary care"),
+    "waiting_stats": ("Väntetider", "Waiting times"),
+    "flows": ("Flöden", "Flows"),
+    "completed": ("Genomförda", "Completed"),
+    "units": ("Enheter jämförda", "Units compared"),
+    "national": ("Regioner jämförda", "Regions compared"),
+    "trend": ("Utveckling per månad", "Month by month"),
+}
+"""Workbook sheet names a person reads (Excel allows 31 characters)."""
 
 
 def media_type(fmt: str) -> str:
@@ -62,6 +92,11 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "sv" else pair[1]
 
 
+def sheet_name(table: ReportTable, lang: str) -> str:
+    """The sheet of ``table``: a human name, cut to Excel's 31 characters."""
+    return _pick(SHEETS.get(table.key, (table.key, table.key)), lang)[:31]
+
+
 def label_text(report: MonthlyReport, column: ReportColumn, value: Any, lang: str) -> str:
     """A label cell in words: entry types, specialties, outcomes, totals, funnel positions."""
     text = "" if value is None else str(value)
@@ -69,6 +104,8 @@ def label_text(report: MonthlyReport, column: ReportColumn, value: Any, lang: st
         return word("total", lang)
     if column.key == "entry_type":
         return entry_name(text, lang)
+    if column.key == "unit_id":
+        return report.unit_name(text)
     if column.key in ("label", "specialty"):
         return specialty_name(text, lang)
     if column.key == "outcome":
@@ -96,75 +133,120 @@ def _cell_text(report: MonthlyReport, column: ReportColumn, value: Any, lang: st
         return "0" if number == 0 else ("+" if number > 0 else "") + fmt_count(number, lang)
     if column.kind == "share":
         return fmt_share(float(value), lang)
-    return f"{float(value):.0f} d"
+    return fmt_days(float(value), lang)
 
 
-def _chart_images(report: MonthlyReport, lang: str) -> list[bytes]:
-    images = []
+def spc_specs(report: MonthlyReport, lang: str) -> list[dict[str, Any]]:
+    """The Vega-Lite specs of the report's SPC charts: legend in ``lang``, shares in percent."""
+    specs = []
     for chart in report.charts:
         if chart.chart is None:
             continue
-        title = chart.title_sv if lang == "sv" else chart.title_en
-        unit = chart.unit_sv if lang == "sv" else chart.unit_en
-        spec = xmr_vega_lite(chart.chart, list(chart.labels), title=title, unit=unit, width=620)
-        images.append(chart_png(spec, scale=1.5))
-    return images
+        specs.append(
+            xmr_vega_lite(
+                chart.chart,
+                list(chart.labels),
+                title=chart.title_sv if lang == "sv" else chart.title_en,
+                unit=chart.unit_sv if lang == "sv" else chart.unit_en,
+                width=620,
+                percent=chart.key.endswith("_share"),
+                status_labels=status_labels(lang),
+            )
+        )
+    return specs
 
 
 def funnel_spec(report: MonthlyReport, lang: str) -> dict[str, Any] | None:
-    """A Vega-Lite funnel plot of the published units (limits as lines, units as points)."""
-    points = [p for p in report.funnel_points if p["series"] == "unit"]
+    """A Vega-Lite funnel plot of the published units, with a legend.
+
+    Limits are lines (dash by level, in the legend), units points (colour by position, in
+    the legend); only units outside the 99.8 % limits (:data:`OUTLIERS`) carry a label, their
+    name, so the plot stays readable with dozens of units.
+    """
+    units = [p for p in report.funnel_points if p["series"] == "unit"]
     curve = [p for p in report.funnel_points if p["series"] == "limit"]
-    if not points or not curve:
+    if not units or not curve:
         return None
-    share = "Andel inom vårdgarantin" if lang == "sv" else "Share within the guarantee"
-    size = "Väntande med gräns" if lang == "sv" else "Waiting with a limit"
+    sv = lang == "sv"
+    share = "Andel inom vårdgarantin" if sv else "Share within the guarantee"
+    size = "Väntande med gräns" if sv else "Waiting with a limit"
+    limit_title = "Gränser" if sv else "Limits"
+    unit_title = "Enheter" if sv else "Units"
+    lines = {
+        "target": ("Regionens andel", "The region's share"),
+        "95": ("95 %-gräns", "95% limit"),
+        "998": ("99,8 %-gräns", "99.8% limit"),
+    }
+    limits = [
+        {"n": p["n"], "value": p[field], "line": _pick(lines[level], lang), "side": field}
+        for p in curve
+        for field, level in (
+            ("target", "target"),
+            ("low95", "95"),
+            ("high95", "95"),
+            ("low998", "998"),
+            ("high998", "998"),
+        )
+    ]
+    outside = "Utanför 99,8 %-gränsen" if sv else "Outside the 99.8% limit"
+    inside = "Inom 99,8 %-gränsen" if sv else "Within the 99.8% limit"
+    points = [
+        {
+            "n": p["n"],
+            "share": p["share"],
+            "name": report.unit_name(str(p["unit"])),
+            "group": outside if p.get("position") in OUTLIERS else inside,
+            "label": report.unit_name(str(p["unit"])) if p.get("position") in OUTLIERS else "",
+        }
+        for p in units
+    ]
     x = {
         "field": "n",
         "type": "quantitative",
         "title": size,
         "scale": {"type": "log", "domainMin": 5},
     }
-
-    def line(field: str, dash: list[int]) -> dict[str, Any]:
-        return {
-            "data": {"values": curve},
-            "mark": {"type": "line", "color": "#555555", "strokeDash": dash, "strokeWidth": 1},
-            "encoding": {"x": x, "y": {"field": field, "type": "quantitative"}},
-        }
-
+    y = {"type": "quantitative", "title": share, "axis": {"format": ".0%"}}
+    line_names = [_pick(lines[k], lang) for k in ("target", "95", "998")]
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "title": share,
-        "width": 560,
-        "height": 260,
+        "width": 520,
+        "height": 280,
         "layer": [
-            line("target", []),
-            line("low95", [4, 3]),
-            line("high95", [4, 3]),
-            line("low998", [1, 2]),
-            line("high998", [1, 2]),
             {
-                "data": {"values": points},
-                "mark": {"type": "point", "filled": True, "size": 60, "color": "#1d4f73"},
+                "data": {"values": limits},
+                "mark": {"type": "line", "color": "#555555", "strokeWidth": 1},
                 "encoding": {
                     "x": x,
-                    "y": {
-                        "field": "share",
-                        "type": "quantitative",
-                        "title": share,
-                        "axis": {"format": ".0%"},
+                    "y": {**y, "field": "value"},
+                    "detail": {"field": "side"},
+                    "strokeDash": {
+                        "field": "line",
+                        "type": "nominal",
+                        "title": limit_title,
+                        "scale": {"domain": line_names, "range": [[1, 0], [4, 3], [1, 2]]},
                     },
                 },
             },
             {
                 "data": {"values": points},
-                "mark": {"type": "text", "dy": -9, "fontSize": 9},
+                "mark": {"type": "point", "filled": True, "size": 60},
                 "encoding": {
                     "x": x,
-                    "y": {"field": "share", "type": "quantitative"},
-                    "text": {"field": "unit"},
+                    "y": {**y, "field": "share"},
+                    "color": {
+                        "field": "group",
+                        "type": "nominal",
+                        "title": unit_title,
+                        "scale": {"domain": [inside, outside], "range": ["#1d4f73", "#d95f02"]},
+                    },
                 },
+            },
+            {
+                "data": {"values": [p for p in points if p["label"]]},
+                "mark": {"type": "text", "dy": -9, "fontSize": 9, "align": "center"},
+                "encoding": {"x": x, "y": {**y, "field": "share"}, "text": {"field": "label"}},
             },
         ],
     }
@@ -225,7 +307,7 @@ def render_pdf(report: MonthlyReport, lang: str = "sv") -> bytes:
             _pdf_table(doc, report, table, lang)
     doc.page_break()
     doc.heading(word("trends", lang))
-    images = _chart_images(report, lang)
+    images = [chart_png(spec, scale=1.5, lang=lang) for spec in spc_specs(report, lang)]
     if not images:
         doc.paragraph(word("no_chart", lang))
     for png in images:
@@ -235,7 +317,7 @@ def render_pdf(report: MonthlyReport, lang: str = "sv") -> bytes:
     doc.heading(word("comparison", lang))
     spec = funnel_spec(report, lang)
     if spec is not None:
-        doc.image(chart_png(spec, scale=1.5))
+        doc.image(chart_png(spec, scale=1.5, lang=lang))
     for key in ("units", "national"):
         _pdf_table(doc, report, report.table(key), lang)
     doc.heading(word("method", lang))
@@ -281,7 +363,7 @@ def render_xlsx(report: MonthlyReport, lang: str = "sv") -> bytes:
         *((line,) for line in changes(report, lang)),
         (),
         (word("sheet", lang), word("meaning", lang)),
-        *((t.key, t.title(lang)) for t in report.tables),
+        *((sheet_name(t, lang), t.title(lang)) for t in report.tables),
         (),
         (word("definitions", lang),),
         (word("column", lang), word("meaning", lang), word("formula", lang), word("help", lang)),
@@ -293,7 +375,7 @@ def render_xlsx(report: MonthlyReport, lang: str = "sv") -> bytes:
     readme.column_dimensions["A"].width = 34
     readme.column_dimensions["B"].width = 60
     for table in report.tables:
-        sheet = book.create_sheet(table.key[:31])
+        sheet = book.create_sheet(sheet_name(table, lang))
         sheet.append([table.title(lang)])
         sheet["A1"].font = bold
         sheet.append([table.note(lang)])

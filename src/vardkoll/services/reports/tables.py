@@ -20,10 +20,10 @@ from vardkoll.analytics import (
     completed_in,
     funnel,
     funnel_limits,
+    mask_linear,
     proportion_interval,
     waiting_at,
 )
-from vardkoll.services.reports.masking import mask_linear
 from vardkoll.services.reports.model import (
     VIEW,
     ReportColumn,
@@ -121,8 +121,8 @@ def stats_table(
         note_sv="Pausjusterad klocka. Median och 90:e percentil i dagar.",
         note_en="Pause-adjusted clock. Median and 90th percentile in days.",
         columns=(
-            ReportColumn("specialty", "label", "Specialitet", "Specialty"),
-            ReportColumn("entry_type", "label", "Vårdnivå", "Entry type"),
+            ReportColumn("specialty", "label", "Verksamhetsområde", "Specialty"),
+            ReportColumn("entry_type", "label", "Kontakttyp", "Entry type"),
             ReportColumn("waiting_count", "count", "Väntande", "Waiting"),
             ReportColumn(
                 "waiting_within_limit_share", "share", "Inom vårdgarantin", "Within guarantee"
@@ -196,7 +196,7 @@ def completed_table(
         note_en="Pause-adjusted clock. Wait at removal; treated and removed for other reasons "
         "are reported apart.",
         columns=(
-            ReportColumn("entry_type", "label", "Vårdnivå", "Entry type"),
+            ReportColumn("entry_type", "label", "Kontakttyp", "Entry type"),
             ReportColumn("outcome", "label", "Utfall", "Outcome"),
             ReportColumn("completed_count", "count", "Antal", "Count"),
             ReportColumn(
@@ -310,7 +310,13 @@ def funnel_table(
         primaries.append([False, *grid.primary[r, 1:].tolist(), False, False, False, False])
         if not hidden and not is_total and values[3] > 0:
             points.append(
-                {"series": "unit", "unit": str(values[0]), "n": int(values[3]), "share": share}
+                {
+                    "series": "unit",
+                    "unit": str(values[0]),
+                    "n": int(values[3]),
+                    "share": share,
+                    "position": position,
+                }
             )
     if compared is not None and len(compared):
         target = float(compared["target"].iloc[0])
@@ -320,9 +326,11 @@ def funnel_table(
         title_sv="Enheterna jämförda: andel väntande inom vårdgarantin (trattdiagram)",
         title_en="Units compared: share waiting within the guarantee (funnel plot)",
         note_sv="Position mot trattens gränser (95 % och 99,8 %) kring regionens andel; "
-        "above/below = över/under gränsen, within = inom slumpens variation.",
+        "inom tratten = inom slumpens variation. I diagrammet namnges enheter utanför "
+        "99,8 %-gränsen.",
         note_en="Position against the funnel limits (95% and 99.8%) around the region's "
-        "share; within = inside chance variation.",
+        "share; within = inside chance variation. The plot names units outside the 99.8% "
+        "limit.",
         columns=(
             ReportColumn("unit_id", "label", "Enhet", "Unit"),
             ReportColumn("within", "count", "Inom vårdgarantin", "Within guarantee"),

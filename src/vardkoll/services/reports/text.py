@@ -15,13 +15,17 @@ from vardkoll.domain import REGIONS, SPECIALTIES
 
 __all__ = [
     "ENTRY_TYPES",
+    "STATUS_LABELS",
     "Change",
     "SignalNote",
     "entry_name",
     "fmt_count",
+    "fmt_days",
+    "fmt_decimal",
     "fmt_share",
     "region_name",
     "specialty_name",
+    "status_labels",
     "what_changed",
     "word",
 ]
@@ -35,10 +39,10 @@ ENTRY_TYPES: tuple[str, ...] = (
 )
 
 _ENTRY: dict[str, tuple[str, str]] = {
-    "primary_contact": ("Kontakt med primärvården", "Primary care contact"),
-    "primary_assessment": ("Medicinsk bedömning i primärvården", "Primary care assessment"),
+    "primary_contact": ("Kontakt primärvård", "Primary care contact"),
+    "primary_assessment": ("Medicinsk bedömning primärvård", "Primary care assessment"),
     "first_visit": ("Första besök", "First visit"),
-    "examination": ("Undersökning", "Examination"),
+    "examination": ("Utredning", "Examination"),
     "treatment": ("Operation/åtgärd", "Operation or treatment"),
 }
 
@@ -128,14 +132,50 @@ def region_name(code: str) -> str:
 
 
 def fmt_count(value: int, lang: str) -> str:
-    """A whole number with the language's thousands separator (Swedish: a space)."""
+    """A whole number with the language's thousands separator (Swedish: a non-breaking space).
+
+    >>> fmt_count(18000, "sv"), fmt_count(18000, "en")
+    ('18\xa0000', '18,000')
+    """
     text = f"{abs(value):,}".replace(",", "\u00a0" if lang == "sv" else ",")
     return f"−{text}" if value < 0 else text
 
 
+def fmt_decimal(value: float, lang: str, digits: int = 1) -> str:
+    """A decimal number: Swedish decimal comma and space thousands, English point and comma.
+
+    >>> fmt_decimal(1234.5, "sv"), fmt_decimal(1234.5, "en")
+    ('1\xa0234,5', '1,234.5')
+    """
+    text = f"{abs(value):,.{digits}f}"
+    if lang == "sv":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return f"−{text}" if value < 0 else text
+
+
 def fmt_share(value: float, lang: str) -> str:
-    """A share as a whole percentage: ``82 %`` / ``82%``."""
-    return f"{value * 100:.0f}\u00a0%" if lang == "sv" else f"{value * 100:.0f}%"
+    """A share as a percentage with one decimal: ``72,1 %`` / ``72.1%``."""
+    number = fmt_decimal(value * 100, lang)
+    return f"{number}\u00a0%" if lang == "sv" else f"{number}%"
+
+
+def fmt_days(value: float, lang: str) -> str:
+    """Days as a whole number with the unit: ``1\xa0234\xa0d`` / ``1,234 d``."""
+    space = "\u00a0" if lang == "sv" else " "
+    return f"{fmt_count(round(value), lang)}{space}d"
+
+
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "common": ("Slumpmässig variation", "Common-cause variation"),
+    "improvement": ("Förbättring", "Improvement"),
+    "concern": ("Försämring", "Concern"),
+    "neutral": ("Signal", "Signal"),
+}
+"""The SPC point statuses in words (the chart legend of the report)."""
+
+
+def status_labels(lang: str) -> dict[str, str]:
+    return {key: _pick(pair, lang) for key, pair in STATUS_LABELS.items()}
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,13 @@
 
 The routes only translate requests into :mod:`vardkoll.services.followup.patients` calls, which
 apply the
-scope and write the audit record; the export reads the same page of the same query.
+scope and write the audit record; the export reads the same query, filtered and sorted the
+same, but the whole list rather than one page.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -150,10 +152,16 @@ def waiting_export(
     offset: int = 0,
     unit_id: str = "",
 ) -> Response:
-    """The page of the waiting list exactly as shown, as Excel or CSV (audited as export)."""
+    """The whole filtered, sorted waiting list as Excel or CSV (one audit record: export).
+
+    Not just the page on screen: whoever exports wants the list they filtered (every row of
+    it, in the order shown), and a page of 50 out of thousands silently looks complete. The
+    ``offset`` of the page is therefore ignored; the scope still decides which rows exist.
+    """
     if fmt not in ("xlsx", "csv"):
         raise NotFound("Export formats are xlsx and csv.")
-    query = _query(entry_type, specialty, sort, dir, offset, unit_id)
+    del offset
+    query = replace(_query(entry_type, specialty, sort, dir, 0, unit_id), limit=EXPORT_LIMIT)
     rows, _count = waiting_list(
         ctx.settings,
         ctx.engine,
