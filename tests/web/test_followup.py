@@ -156,6 +156,9 @@ def test_spc_page_marks_the_concern_and_recalculates_limits(fworld: World) -> No
     assert spec["$schema"].endswith("v6.json")
     assert "url" not in spec["data"]
     assert {v["phase"] for v in spec["data"]["values"]} == {0}
+    line, points = spec["layer"][3]["encoding"]["y"], spec["layer"][-1]["encoding"]
+    assert line["axis"]["format"] == ".0%"  # a share reads 0–100 %, not 0–1
+    assert points["tooltip"][1]["format"] == ".1%"
     changed = client.get(base.replace("/spc?", "/spc.json?") + "&change=2024-10-31").json()
     assert {v["phase"] for v in changed["data"]["values"]} == {0, 1}
     bad = client.get(base + "&change=2030-01-31")

@@ -25,9 +25,11 @@ def spc_spec(
     unit: str,
     status_labels: Mapping[str, str],
     description: str,
+    percent: bool = False,
 ) -> dict[str, Any]:
-    """The engine's XmR spec with the point statuses in the page's language."""
-    spec = xmr_vega_lite(chart, labels, title=title, unit=unit)
+    """The engine's XmR spec with the point statuses in the page's language; ``percent``
+    shows a share (0–1) as percent on the axis and in the tooltip."""
+    spec = xmr_vega_lite(chart, labels, title=title, unit=unit, percent=percent)
     for row in spec["data"]["values"]:
         row["status"] = status_labels.get(row["status"], row["status"])
     points = spec["layer"][-1]["encoding"]

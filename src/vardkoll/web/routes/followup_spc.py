@@ -141,8 +141,11 @@ def spc_json(
             data.chart,
             [d.isoformat() for d in data.labels],
             title=title,
-            unit=ctx._(UNIT_LABELS.get(definition.unit, definition.unit)),
+            unit="%"
+            if definition.unit == "share 0–1"
+            else ctx._(UNIT_LABELS.get(definition.unit, definition.unit)),
             status_labels={k: ctx._(v) for k, v in ASSESSMENT_LABELS.items()},
             description=ctx._("SPC chart (XmR) with centre line and process limits"),
+            percent=definition.unit == "share 0–1",
         )
     )
