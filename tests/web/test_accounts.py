@@ -285,3 +285,42 @@ def test_disabling_and_enabling_are_confirmed(world: World) -> None:
     own = client.post("/admin/users/admin/disable", data={"csrf_token": csrf.group(1)})
     assert own.status_code == 422
     assert "Du kan inte inaktivera ditt eget konto." in own.text
+
+
+def test_tokens_are_created_shown_once_and_revoked_with_confirmations(world: World) -> None:
+    world.user("admin", "admin")
+    world.user("importer", "system_import", region="19")
+    client = world.client("admin")
+    page = client.get("/admin/tokens")
+    assert page.status_code == 200
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    bad = client.post(
+        "/admin/tokens",
+        data={"username": "importer", "name": " ", "csrf_token": csrf.group(1)},
+    )
+    assert bad.status_code == 422
+    assert "Skriv vad nyckeln används till, med 1 till 100 tecken." in bad.text
+    made = client.post(
+        "/admin/tokens",
+        data={"username": "importer", "name": "nattlig import", "csrf_token": csrf.group(1)},
+    )
+    assert made.status_code == 200
+    token = re.search(r"<code>(vk_[^<]+)</code>", made.text)
+    assert token is not None
+    assert "En nyckel för importer har skapats. Kopiera den nu" in made.text
+    assert token.group(1) not in client.get("/admin/tokens").text  # shown only once
+    api = world.client()
+    bearer = {"Authorization": f"Bearer {token.group(1)}"}
+    assert api.get("/api/v1/audit/verify", headers=bearer).status_code == 403  # a real token
+    token_id = re.search(r'action="/admin/tokens/(\d+)/revoke"', client.get("/admin/tokens").text)
+    assert token_id is not None
+    revoked = client.post(
+        f"/admin/tokens/{token_id.group(1)}/revoke", data={"csrf_token": csrf.group(1)}
+    )
+    assert revoked.status_code == 303
+    listing = client.get("/admin/tokens").text
+    assert (
+        "Nyckeln nattlig import för importer har återkallats och fungerar inte längre." in listing
+    )
+    assert api.get("/api/v1/audit/verify", headers=bearer).status_code == 401

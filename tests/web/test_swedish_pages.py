@@ -51,6 +51,7 @@ ROUTES: dict[str, list[str]] = {
     "/waiting-lists/export.{fmt}": ["csv", "csv?unit_id=SE19-A"],
     "/patients/{pseudonym}": [_PSEUDONYM],
     "/admin/users": [""],
+    "/admin/tokens": [""],
     "/admin/audit": [""],
     "/admin/audit/samples/{sample_id}": ["1"],
     "/planning/plans": [""],

@@ -111,18 +111,21 @@ def create_api_token(
             f"a token must expire in 1–{MAX_TOKEN_DAYS} days; got {expires_days}. "
             "Create a new token before the old one ends instead of a longer one.",
             field="expires_days",
+            reason="token_days",
         )
     name = name.strip()
     if not name or len(name) > 100:
         raise InputError(
             f"the token's name must say what it is for, in 1–100 characters; got {name!r}.",
             field="name",
+            reason="token_name",
         )
     user = _user(session, username)
     if not user.active:
         raise InputError(
             f"account {username!r} is disabled; enable it before giving it a token.",
             field="username",
+            reason="token_disabled",
         )
     now = now or datetime.now(UTC)
     token = "vk_" + secrets.token_urlsafe(32)

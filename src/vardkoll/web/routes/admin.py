@@ -43,6 +43,13 @@ from vardkoll.services.access.log_extract import (
     readable_rows,
 )
 from vardkoll.services.access.roles import ROLE_NAMES
+from vardkoll.services.access.tokens import (
+    DEFAULT_TOKEN_DAYS,
+    MAX_TOKEN_DAYS,
+    create_api_token,
+    list_tokens,
+    revoke_token,
+)
 from vardkoll.services.followup.indicators import names
 from vardkoll.web.labels import region_name, role_label
 from vardkoll.web.tables import neutralise
@@ -73,6 +80,9 @@ FORM_ADVICE: dict[str, str] = {
     "bad_username": N_("The username needs 1 to 100 characters and no blanks."),
     "short_password": N_("The password needs at least 12 characters."),
     "username_taken": N_("The username {username} is already taken; choose another."),
+    "token_days": N_("A token lives from 1 to {max_days} days; choose a number in that range."),
+    "token_name": N_("Say what the token is for, in 1 to 100 characters."),
+    "token_disabled": N_("The account {username} is disabled; enable it before giving it a token."),
 }
 """Advice per ``reason`` of the account service's input errors, for a person at the web form."""
 
@@ -197,6 +207,74 @@ def toggle_user(
     else:
         _flash(ctx, N_("The account {username} can sign in again."), username=username)
     return RedirectResponse("/admin/users", status_code=303)
+
+
+def _tokens_page(
+    ctx: Ctx, *, message: str = "", status: int = 200, new_token: str = "", new_for: str = ""
+) -> Response:
+    with Session(ctx.engine) as db:
+        tokens = list_tokens(db)
+        accounts = [a for a in list_users(db) if a.active]
+    return render(
+        ctx,
+        "admin_tokens.html",
+        status=status,
+        tokens=tokens,
+        accounts=accounts,
+        message=message,
+        notice="" if message or new_token else _take_flash(ctx),
+        new_token=new_token,
+        new_for=new_for,
+        default_days=DEFAULT_TOKEN_DAYS,
+        max_days=MAX_TOKEN_DAYS,
+    )
+
+
+@router.get("/admin/tokens")
+def tokens_page(ctx: CtxDep) -> Response:
+    """Every API token (never the token itself), and a form to create one."""
+    _require_admin(ctx)
+    return _tokens_page(ctx)
+
+
+@router.post("/admin/tokens")
+def add_token(
+    ctx: CtxDep,
+    username: Annotated[str, Form()],
+    name: Annotated[str, Form()] = "",
+    expires_days: Annotated[int, Form()] = DEFAULT_TOKEN_DAYS,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Create a token and show it on this response only.
+
+    Why no redirect here: the token is shown once and stored hashed; carrying it through the
+    session to the next page would store it in plain text.
+    """
+    _require_admin(ctx)
+    ctx.check_csrf(csrf_token)
+    try:
+        with Session(ctx.engine) as db, db.begin():
+            token = create_api_token(db, username=username, name=name, expires_days=expires_days)
+    except InputError as exc:
+        values = {"username": username, "max_days": str(MAX_TOKEN_DAYS)}
+        return _tokens_page(ctx, message=_advice(ctx, exc, values), status=422)
+    return _tokens_page(ctx, new_token=token, new_for=username)
+
+
+@router.post("/admin/tokens/{token_id}/revoke")
+def end_token(ctx: CtxDep, token_id: int, csrf_token: Annotated[str, Form()] = "") -> Response:
+    """Revoke a token at once."""
+    _require_admin(ctx)
+    ctx.check_csrf(csrf_token)
+    with Session(ctx.engine) as db, db.begin():
+        ended = revoke_token(db, token_id=token_id)
+    _flash(
+        ctx,
+        N_("The token {name} of {username} was revoked; it no longer works."),
+        name=ended.name,
+        username=ended.username,
+    )
+    return RedirectResponse("/admin/tokens", status_code=303)
 
 
 @router.get("/admin/audit")
