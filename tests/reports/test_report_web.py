@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -89,8 +90,12 @@ def test_a_national_analyst_reports_on_any_region_in_english(world: World) -> No
     got = client.get(link)
     assert got.status_code == 200
     assert got.headers["content-type"] == "application/pdf"
-    first = PdfReader(io.BytesIO(got.content)).pages[0].extract_text()
-    assert "Monthly waiting-time report 2025-05" in first
+    reader = PdfReader(io.BytesIO(got.content))
+    assert "Monthly waiting-time report 2025-05" in reader.pages[0].extract_text()
+    # Units by the names of the store's units table, never by their ids alone.
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Enhet U" in text
+    assert re.findall(r"(?<!Enhet )\bU\d{2}\b", text) == []
 
 
 @pytest.mark.parametrize("user", ["karin", "adam"])
