@@ -231,11 +231,21 @@ def trend_spec(ctx: CtxDep, region: str | None = None, as_of: str | None = None)
         for t in data.trend
     ]
     color = {"field": "entry_type", "type": "nominal", "title": _("Entry type")}
-    x = {"field": "month", "type": "ordinal", "title": _("Month end"), "axis": {"labelAngle": -45}}
+    # A time axis, so month names come from the chart's locale (Swedish or English).
+    x = {
+        "field": "month",
+        "type": "temporal",
+        "timeUnit": "yearmonth",
+        "title": _("Month end"),
+        "axis": {"format": "%b %Y", "labelAngle": -45},
+    }
     spec = {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
         "description": _("Number waiting and share within the guarantee per month and entry type"),
         "data": {"values": values},
+        # The legend goes under the charts: on the right it pushed the page wider than a
+        # 1366 px screen (the sub-charts take the container's width, the legend came on top).
+        "config": {"legend": {"orient": "bottom", "columns": 3}},
         "vconcat": [
             {
                 "width": "container",
