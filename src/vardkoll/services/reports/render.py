@@ -200,6 +200,9 @@ def funnel_spec(report: MonthlyReport, lang: str) -> dict[str, Any] | None:
         }
         for p in units
     ]
+    # Neighbouring outliers take turns above and below their point, so their names do not
+    # print over each other.
+    named = sorted((p for p in points if p["label"]), key=lambda p: p["n"])
     x = {
         "field": "n",
         "type": "quantitative",
@@ -243,11 +246,14 @@ def funnel_spec(report: MonthlyReport, lang: str) -> dict[str, Any] | None:
                     },
                 },
             },
-            {
-                "data": {"values": [p for p in points if p["label"]]},
-                "mark": {"type": "text", "dy": -9, "fontSize": 9, "align": "center"},
-                "encoding": {"x": x, "y": {**y, "field": "share"}, "text": {"field": "label"}},
-            },
+            *(
+                {
+                    "data": {"values": named[side::2]},
+                    "mark": {"type": "text", "dy": dy, "fontSize": 9, "align": "center"},
+                    "encoding": {"x": x, "y": {**y, "field": "share"}, "text": {"field": "label"}},
+                }
+                for side, dy in ((0, -9), (1, 13))
+            ),
         ],
     }
 
