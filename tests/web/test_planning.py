@@ -289,3 +289,89 @@ def test_plan_vs_actual_explains_each_past_week(world: World) -> None:
     assert len(explained) == 13
     # The Easter week (2025-W16) is after the store date here, so it is not yet followed up.
     assert "Inget utfall ännu" in html
+
+
+# Issue 07: what a Swedish planner saw in English or as codes, direct visits, the warm cache.
+
+
+def test_the_planning_page_names_model_formulas_and_counts_in_swedish(world: World) -> None:
+    client = world.client("chef")
+    page = client.get(f"/planning?queue={quote(A_TREAT)}").text
+    model = _text(page, "forecast-model")
+    assert model
+    assert "_" not in model
+    assert model not in {"ensemble", "ets", "naive", "regression"}
+    assert not re.search(r"\b1 startpunkter\b", page)
+    assert re.search(r"\d+ startpunkt(er)?\b", page)
+    goal = client.get(f"/planning/goal?queue={quote(A_TREAT)}&by=2025-09-28", headers=HX).text
+    assert _text(goal, "goal-formulas") == "avlastningskapacitet + målkapacitet"
+    assert "relief_capacity" not in goal
+    assert "av veckans tider till de mest brådskande först" in page
+
+
+def test_a_bad_goal_date_is_explained_in_swedish(world: World) -> None:
+    client = world.client("chef")
+    bad = client.get(f"/planning/goal?queue={quote(A_TREAT)}&by=28/9", headers=HX).text
+    assert "Måldatumet måste vara ett datum som" in _text(bad, "goal-error")
+    far = client.get(f"/planning/goal?queue={quote(A_TREAT)}&by=2031-01-05", headers=HX).text
+    assert _text(far, "goal-error").startswith("Måldatumet måste ligga mellan")
+    english = world.client("chef").get(
+        f"/planning/goal?queue={quote(A_TREAT)}&by=28/9&lang=en", headers=HX
+    )
+    assert "The goal date must be a date such as" in english.text
+
+
+def test_saved_plans_show_unit_names_not_ids(world: World) -> None:
+    save_plan(
+        world.engine,
+        CHEF,
+        region_code="19",
+        key=KEY,
+        as_of=dt.date(2025, 3, 30),
+        weeks=goal_answer(world.settings, CHEF, KEY, by=dt.date(2025, 9, 28)).plan,
+        scenario="Namnplan",
+    )
+    listing = world.client("chef").get("/planning/plans").text
+    table = listing.split('id="plans-table"', 1)[1].split("</table>", 1)[0]
+    assert "Ortopedmottagningen Västerås" in table
+    assert "SE19-A" not in table
+
+
+@pytest.mark.parametrize("path", ["/planning/scenarios", "/planning/goal"])
+def test_a_direct_visit_to_a_planning_answer_is_the_whole_page(world: World, path: str) -> None:
+    client = world.client("chef")
+    url = f"{path}?queue={quote(A_TREAT)}"
+    direct = client.get(url).text
+    assert direct.lstrip().lower().startswith("<!doctype html>")
+    assert '<link rel="stylesheet"' in direct
+    assert "<header" in direct
+    assert 'id="scenario-answer"' in direct or 'id="goal-answer"' in direct
+    fragment = client.get(url, headers=HX).text
+    assert "<!doctype" not in fragment.lower()
+    assert "<header" not in fragment
+    restore = client.get(url, headers={**HX, "hx-history-restore-request": "true"}).text
+    assert restore.lstrip().lower().startswith("<!doctype html>")
+
+
+def test_the_app_warms_every_queue_into_the_planner_cache_at_start(world: World) -> None:
+    from fastapi.testclient import TestClient
+
+    from vardkoll.services.followup import overview
+    from vardkoll.services.followup.overview import store_facts
+
+    path = world.settings.resolved_analytics_path()
+    on = store_facts(world.settings)[0]
+    with overview._CACHE_LOCK:
+        for key in [k for k in overview._CACHE if "planning-case" in k]:
+            del overview._CACHE[key]
+    with TestClient(world.app):
+        warmer = world.app.state.planning_warmer
+        assert warmer.done.wait(timeout=600)
+    with overview._CACHE_LOCK:
+        cached = {
+            k[3]
+            for k in overview._CACHE
+            if k[:3] == (str(path), overview._stamp(path), "planning-case") and k[4] == on
+        }
+    assert KEY in cached
+    assert PlanningKey("SE19-B", "general_surgery", "first_visit") in cached

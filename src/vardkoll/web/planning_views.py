@@ -29,7 +29,8 @@ HISTORY_SHOWN = 104
 """Weeks of history drawn before the forecast: two years, enough to see the season."""
 
 DEVIATION_LABELS: dict[str, str] = {
-    "no_actual_yet": N_("No actual yet: the week has not been completed"),
+    "no_actual_yet": N_("No actual yet: the week is not over"),
+    "not_in_data": N_("No actual yet: the week is over but its data are not in yet"),
     "on_plan": N_("On plan"),
     "holiday": N_("Below plan in a week with a public holiday"),
     "summer": N_("Below plan in the summer period"),
@@ -43,6 +44,21 @@ TRUST_LABELS: dict[str, str] = {
     "medium": N_("Medium"),
     "low": N_("Low"),
 }
+
+MODEL_LABELS: dict[str, str] = {
+    "seasonal_naive": N_("same week last year (seasonal naive)"),
+    "naive": N_("the latest level (naive)"),
+    "ets": N_("exponential smoothing (ETS)"),
+    "regression": N_("regression on season and trend"),
+    "ensemble": N_("average of several models (ensemble)"),
+}
+"""The forecast models in words (the codes are ``FORECAST_METHODS``)."""
+
+FORMULA_LABELS: dict[str, str] = {
+    "relief_capacity": N_("relief capacity"),
+    "target_capacity": N_("target capacity"),
+}
+"""The queueing formulas of DOMAIN.md §6 by their names in the user's language."""
 
 NOTE_LABELS: dict[str, str] = {
     "holiday": N_("Public holiday"),
@@ -68,6 +84,16 @@ def queue_label(key: PlanningKey, unit_name: str, _: Gettext, lang: str) -> str:
     return (
         f"{unit_name} · {specialty_label(key.specialty, lang)} · {entry_label(key.entry_type, _)}"
     )
+
+
+def model_label(model: str, _: Gettext) -> str:
+    """A forecast model's name for people (an unknown code is shown as it is)."""
+    return _(MODEL_LABELS[model]) if model in MODEL_LABELS else model
+
+
+def formula_label(method: str, _: Gettext) -> str:
+    """``relief_capacity+target_capacity`` as the formulas' names, joined by " + "."""
+    return " + ".join(_(FORMULA_LABELS[f]) if f in FORMULA_LABELS else f for f in method.split("+"))
 
 
 def note_label(note: str, _: Gettext) -> str:

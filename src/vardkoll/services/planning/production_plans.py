@@ -35,6 +35,7 @@ __all__ = [
     "load_plan",
     "plan_follow_up",
     "save_plan",
+    "unit_names",
 ]
 
 
@@ -197,3 +198,20 @@ def plan_follow_up(settings: Settings, engine: Engine, scope: Scope, plan_id: in
     today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
     rows = plan_vs_actual(list(plan.weeks), actual, as_of=as_of, today=today)
     return PlanFollowUp(plan=plan, store_as_of=as_of, rows=tuple(rows))
+
+
+def unit_names(settings: Settings, unit_ids: Sequence[str]) -> dict[str, str]:
+    """The units' names from the analytics store (a unit missing there keeps its id).
+
+    Why: saved plans keep the unit id (a stable key); people read the unit's name.
+    """
+    wanted = sorted(set(unit_ids))
+    if not wanted:
+        return {}
+    with open_analytics(settings) as con:
+        marks = ", ".join("?" * len(wanted))
+        rows = con.execute(
+            f"SELECT unit_id, unit_name FROM units WHERE unit_id IN ({marks})", wanted
+        ).fetchall()
+    names = {str(u): str(n) for u, n in rows if n}
+    return {u: names.get(u, u) for u in wanted}

@@ -28,6 +28,7 @@ from vardkoll.planning import (
 from vardkoll.services.access.scope import Scope
 from vardkoll.services.followup.overview import _cached, _stamp
 from vardkoll.services.planning.data import PlanningKey
+from vardkoll.services.planning.forms import DEFAULT_TARGET_SHARE, check_goal_week
 from vardkoll.services.planning.planner import (
     UI_REPLICATIONS,
     PlanningCase,
@@ -61,26 +62,13 @@ def goal_answer(
     key: PlanningKey,
     *,
     by: dt.date,
-    target_share: float = 0.9,
+    target_share: float = DEFAULT_TARGET_SHARE,
     replications: int = UI_REPLICATIONS,
     as_of: dt.date | None = None,
 ) -> GoalAnswer:
     """What weekly capacity reaches ``target_share`` by ``by`` and holds it (formulas + sim)."""
     case = planning_case(settings, scope, key, as_of=as_of)
-    if not 0 < target_share < 1:
-        raise InputError(
-            f"The target share must be between 0 and 100 %; got {target_share * 100:g} %.",
-            field="target",
-        )
-    by_week = case.week_of(by) + 1
-    latest = case.weeks - 4
-    if not 1 <= by_week <= latest:
-        raise InputError(
-            f"The goal date must lie between {case.start.isoformat()} and "
-            f"{case.week_start(latest - 1).isoformat()} (the planner looks {case.weeks} weeks "
-            f"ahead and holds the goal at least 4 weeks); got {by.isoformat()}.",
-            field="by",
-        )
+    by_week = check_goal_week(case, by, target_share)
     hold = min(26, case.weeks - by_week)
     path = settings.resolved_analytics_path()
     cache_key = (
@@ -145,7 +133,7 @@ def scenario_outcomes(
             list(scenarios),
             replications=replications,
             seed=0,
-            target_share=0.9,
+            target_share=DEFAULT_TARGET_SHARE,
         )
 
     outcomes: list[ScenarioOutcome] = _cached(cache_key, compute)

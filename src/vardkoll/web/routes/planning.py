@@ -8,78 +8,73 @@ saved plans are followed up against what was produced (:mod:`.planning_plans`).
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
 
-from vardkoll.domain import InputError, NotFound, parse_day
+from vardkoll.domain import InputError, NotFound
 from vardkoll.http.context import Ctx, CtxDep
+from vardkoll.services.planning.forms import (
+    FIELDS,
+    SLOTS,
+    default_goal_date,
+    parse_goal,
+    scenario_fields,
+)
 from vardkoll.services.planning.planner import PlanningCase, planning_choices
 from vardkoll.services.planning.questions import GoalAnswer, goal_answer
-from vardkoll.web.planning_request import is_fragment, pick_case
+from vardkoll.services.planning.warmup import PlanningWarmer
+from vardkoll.web.planning_request import (
+    GoalDep,
+    GoalQuery,
+    PlanningDep,
+    error_text,
+    is_fragment,
+    pick_case,
+)
 from vardkoll.web.planning_views import (
     TRUST_LABELS,
     fmt_one,
     forecast_spec,
+    formula_label,
     goal_facts,
+    model_label,
     plan_table,
     queue_label,
     queue_value,
 )
 from vardkoll.web.routes.overview import cell_formatter
-from vardkoll.web.routes.planning_scenarios import FIELDS, SLOTS, ScenarioForm
 from vardkoll.web.tables import download
 from vardkoll.web.templating import render
 
-router = APIRouter(include_in_schema=False)
 
-
-def default_goal_date(case: PlanningCase) -> dt.date:
-    """Half a year ahead: the Sunday ending week 26."""
-    return case.week_start(26) - dt.timedelta(days=1)
-
-
-def parse_goal(by: str | None, target: str | None, case: PlanningCase) -> tuple[dt.date, float]:
-    """The goal form: a date and a percentage (0–100, exclusive)."""
-    problems: list[dict[str, str]] = []
+@asynccontextmanager
+async def _warm_planner(app: FastAPI) -> AsyncIterator[None]:
+    """While the app runs, a background thread keeps every queue's case cached (issue 07)."""
+    warmer = PlanningWarmer(app.state.settings)
+    app.state.planning_warmer = warmer
+    warmer.start()
     try:
-        by_date = parse_day(by, field="by") if by else default_goal_date(case)
-    except ValueError:
-        problems.append(
-            {
-                "field": "by",
-                "code": "invalid_input",
-                "message": f"by must be a date such as 2025-09-28; got {by!r}.",
-            }
-        )
-        by_date = default_goal_date(case)
-    try:
-        share = float((target or "90").replace(",", ".")) / 100
-    except ValueError:
-        problems.append(
-            {
-                "field": "target",
-                "code": "invalid_input",
-                "message": f"target must be a percentage such as 90; got {target!r}.",
-            }
-        )
-        share = 0.9
-    if problems:
-        raise InputError(" ".join(p["message"] for p in problems), errors=problems)
-    return by_date, share
+        yield
+    finally:
+        warmer.close()
 
 
-@router.get("/planning")
-def planning_page(ctx: CtxDep, queue: str | None = None) -> Response:
-    """The planner for one queue; an HTMX request gets only the panel."""
-    case = pick_case(ctx, queue)
+router = APIRouter(include_in_schema=False, lifespan=_warm_planner)
+
+
+def page_values(
+    ctx: Ctx, case: PlanningCase, scenario_form: dict[int, dict[str, str]]
+) -> dict[str, Any]:
+    """What the whole planning page needs; the goal and scenario pages add their answer."""
     choices = planning_choices(ctx.settings, ctx.scope)
     selected = queue_value(case.key)
     f = case.forecast
-    values: dict[str, Any] = {
+    return {
         "case": case,
         "queue": selected,
         "queue_params": urlencode({"queue": selected}),
@@ -92,38 +87,60 @@ def planning_page(ctx: CtxDep, queue: str | None = None) -> Response:
         "forecast_next13": float(f.mean[:13].sum()) if f is not None else None,
         "default_by": default_goal_date(case),
         "recent_per_week": case.per_working_day * 5,
-        "scenario_form": ScenarioForm.from_query({}, ctx._).values,
+        "scenario_form": scenario_form,
         "fmt_one": lambda v, digits=1: fmt_one(v, ctx.lang, digits),
+        "model_label": lambda m: model_label(m, ctx._),
+        "formula_label": lambda m: formula_label(m, ctx._),
         "slots": SLOTS,
         "fields": FIELDS,
     }
+
+
+@router.get("/planning")
+def planning_page(ctx: CtxDep, query: PlanningDep) -> Response:
+    """The planner for one queue; an HTMX request gets only the panel."""
+    case = pick_case(ctx, query.queue)
+    values = page_values(ctx, case, scenario_fields({}, ctx._))
     template = "_planning_panel.html" if is_fragment(ctx) else "planning.html"
     return render(ctx, template, **values)
 
 
 @router.get("/planning/forecast.json")
-def forecast_chart(ctx: CtxDep, queue: str | None = None) -> JSONResponse:
+def forecast_chart(ctx: CtxDep, query: PlanningDep) -> JSONResponse:
     """The forecast chart of the queue (Vega-Lite, data inline)."""
-    case = pick_case(ctx, queue)
+    case = pick_case(ctx, query.queue)
     return JSONResponse(forecast_spec(case, ctx._))
 
 
-def _goal(ctx: Ctx, queue: str | None, by: str | None, target: str | None) -> GoalAnswer:
-    case = pick_case(ctx, queue)
-    by_date, share = parse_goal(by, target, case)
+def _goal(ctx: Ctx, query: GoalQuery) -> GoalAnswer:
+    case = pick_case(ctx, query.queue)
+    by_date, share = parse_goal(query.by, query.target, case)
     return goal_answer(ctx.settings, ctx.scope, case.key, by=by_date, target_share=share)
 
 
 @router.get("/planning/goal")
-def goal_fragment(
-    ctx: CtxDep, queue: str | None = None, by: str | None = None, target: str | None = None
-) -> Response:
-    """The capacity that reaches the target by the date: relief, sustainable, confirmation."""
+def goal_fragment(ctx: CtxDep, query: GoalDep) -> Response:
+    """The capacity that reaches the target by the date: relief, sustainable, confirmation.
+
+    HTMX gets the answer alone; a direct visit gets the whole planning page with the answer in
+    its place (a bookmarked or reloaded link must not lose the header and styles).
+    """
+    fragment = is_fragment(ctx)
     try:
-        answer = _goal(ctx, queue, by, target)
+        answer = _goal(ctx, query)
     except InputError as exc:
-        status = 200 if is_fragment(ctx) else 422
-        return render(ctx, "_planning_goal.html", status=status, error=exc.message)
+        if fragment:
+            return render(ctx, "_planning_goal.html", error=error_text(ctx, exc))
+        case = pick_case(ctx, query.queue)
+        values = page_values(ctx, case, scenario_fields({}, ctx._))
+        return render(
+            ctx,
+            "planning.html",
+            status=422,
+            goal_included=True,
+            error=error_text(ctx, exc),
+            **values,
+        )
     params = urlencode(
         {
             "queue": queue_value(answer.case.key),
@@ -131,32 +148,33 @@ def goal_fragment(
             "target": f"{answer.goal.target_share * 100:g}",
         }
     )
-    return render(
-        ctx,
-        "_planning_goal.html",
-        error=None,
-        answer=answer,
-        facts=goal_facts(answer),
-        table=plan_table(answer.plan, ctx._),
-        cell=cell_formatter(ctx.lang),
-        params=params,
-        queue=queue_value(answer.case.key),
-        fmt_one=lambda v: fmt_one(v, ctx.lang),
-    )
+    goal = {
+        "error": None,
+        "answer": answer,
+        "facts": goal_facts(answer),
+        "table": plan_table(answer.plan, ctx._),
+        "cell": cell_formatter(ctx.lang),
+        "params": params,
+        "formula_label": lambda m: formula_label(m, ctx._),
+    }
+    if fragment:
+        return render(
+            ctx,
+            "_planning_goal.html",
+            queue=queue_value(answer.case.key),
+            fmt_one=lambda v: fmt_one(v, ctx.lang),
+            **goal,
+        )
+    values = page_values(ctx, answer.case, scenario_fields({}, ctx._))
+    return render(ctx, "planning.html", goal_included=True, **{**values, **goal})
 
 
 @router.get("/planning/plan.{fmt}")
-def plan_export(
-    ctx: CtxDep,
-    fmt: str,
-    queue: str | None = None,
-    by: str | None = None,
-    target: str | None = None,
-) -> Response:
+def plan_export(ctx: CtxDep, fmt: str, query: GoalDep) -> Response:
     """The production plan of the goal as Excel or CSV, exactly the table shown."""
     if fmt not in ("xlsx", "csv"):
         raise NotFound("Export formats are xlsx and csv.")
-    answer = _goal(ctx, queue, by, target)
+    answer = _goal(ctx, query)
     table = plan_table(answer.plan, ctx._)
     key = answer.case.key
     name = f"vardkoll-produktionsplan-{key.unit_id}-{key.entry_type}-{answer.case.start}"

@@ -16,12 +16,17 @@ from fastapi.responses import RedirectResponse, Response
 from vardkoll.domain import NotFound
 from vardkoll.http.context import Ctx, CtxDep
 from vardkoll.services.planning.data import PlanningKey
-from vardkoll.services.planning.production_plans import list_plans, plan_follow_up, save_plan
+from vardkoll.services.planning.forms import parse_goal
+from vardkoll.services.planning.production_plans import (
+    list_plans,
+    plan_follow_up,
+    save_plan,
+    unit_names,
+)
 from vardkoll.services.planning.questions import goal_answer
 from vardkoll.web.planning_request import pick_case
 from vardkoll.web.planning_views import follow_up_table, plan_table, queue_label
 from vardkoll.web.routes.overview import cell_formatter
-from vardkoll.web.routes.planning import parse_goal
 from vardkoll.web.tables import download
 from vardkoll.web.templating import render
 
@@ -62,11 +67,17 @@ def save(
 def plans_page(ctx: CtxDep) -> Response:
     """The saved plans the user may see, newest first."""
     plans = list_plans(ctx.engine, ctx.scope)
-    return render(ctx, "planning_plans.html", plans=plans, label=_labeller(ctx))
+    names = unit_names(ctx.settings, [p.key.unit_id for p in plans])
+    return render(ctx, "planning_plans.html", plans=plans, label=_labeller(ctx, names))
 
 
-def _labeller(ctx: Ctx) -> Callable[[PlanningKey], str]:
-    return lambda key: queue_label(key, key.unit_id, ctx._, ctx.lang)
+def _labeller(ctx: Ctx, names: dict[str, str]) -> Callable[[PlanningKey], str]:
+    """Queue labels with the unit's name, never its id (issue 07)."""
+    return lambda key: queue_label(key, names.get(key.unit_id, key.unit_id), ctx._, ctx.lang)
+
+
+def _label(ctx: Ctx, key: PlanningKey) -> str:
+    return _labeller(ctx, unit_names(ctx.settings, [key.unit_id]))(key)
 
 
 @router.get("/planning/plans/{plan_id}")
@@ -78,7 +89,7 @@ def plan_page(ctx: CtxDep, plan_id: int) -> Response:
         "planning_plan.html",
         follow=follow,
         plan=follow.plan,
-        title=queue_label(follow.plan.key, follow.plan.key.unit_id, ctx._, ctx.lang),
+        title=_label(ctx, follow.plan.key),
         table=follow_up_table(follow.rows, ctx._),
         cell=cell_formatter(ctx.lang),
     )
@@ -96,7 +107,7 @@ def plan_export(ctx: CtxDep, plan_id: int, fmt: str) -> Response:
     name = f"vardkoll-plan-{plan_id}-uppfoljning"
     plan = follow.plan
     about = [
-        (ctx._("Queue"), queue_label(plan.key, plan.key.unit_id, ctx._, ctx.lang)),
+        (ctx._("Queue"), _label(ctx, plan.key)),
         (ctx._("Scenario name"), plan.scenario),
         (ctx._("Saved by"), plan.created_by),
         (ctx._("Saved"), plan.created_at.isoformat(timespec="minutes")),
