@@ -19,6 +19,7 @@ import pytest
 from planning_support import make_planning_world
 from web_support import World
 
+from vardkoll.planning import Scenario
 from vardkoll.services.access.scope import Principal, Scope
 from vardkoll.services.planning.data import PlanningKey
 from vardkoll.services.planning.planner import planning_case
@@ -375,3 +376,29 @@ def test_the_app_warms_every_queue_into_the_planner_cache_at_start(world: World)
         }
     assert KEY in cached
     assert PlanningKey("SE19-B", "general_surgery", "first_visit") in cached
+
+
+def test_the_scenarios_start_from_the_follow_ups_list_and_agree_with_the_goal(
+    world: World,
+) -> None:
+    """Issue 07: a shorter list with half the share within, and 80 % falling to 36 % at
+    unchanged production, cannot both be right; the page now tells one story."""
+    from vardkoll.http.i18n import fmt_share
+
+    client = world.client("chef")
+    case = planning_case(world.settings, CHEF, KEY)
+    html = client.get(f"/planning/scenarios?queue={quote(A_TREAT)}", headers=HX).text
+    start = _text(html, "scenario-start")
+    assert fmt_share(case.snapshot.share_within, "sv") in start
+    assert str(case.snapshot.waiting) in start
+    _, (today, more) = scenario_outcomes(
+        world.settings,
+        CHEF,
+        KEY,
+        [
+            Scenario("Nuvarande produktion"),
+            Scenario("Kapacitet +10 %", capacity_factor=1.1),
+        ],
+    )
+    assert abs(float(today.share_p50[-1]) - case.snapshot.share_within) <= 0.15
+    assert more.share_p50[-1] >= today.share_p50[-1] - 0.02
