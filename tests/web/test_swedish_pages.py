@@ -29,12 +29,18 @@ from web_support import PATHWAYS, UNITS, World
 
 from vardkoll.domain import REGIONS
 from vardkoll.http.i18n import LOCALE_DIR
+from vardkoll.services.access.log_extract import _PURPOSES
 from vardkoll.services.access.roles import ROLES
 from vardkoll.services.followup.patients import DEFAULT_PURPOSE
+
+# One worker runs the whole module: the last test reads what the sweep collected.
+pytestmark = pytest.mark.xdist_group("swedish-sweep")
 
 HSA_ID = re.compile(r"\bSE\d{10}-[0-9A-Za-z]{3,}\b")
 REGION_CODE = re.compile(r"\bregion(?:en)?\s+\d{2}\b", re.IGNORECASE)
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]")
+PURPOSE_CODES = {DEFAULT_PURPOSE, *_PURPOSES}
+"""The purposes the audit log stores as codes; pages show their names."""
 
 # Each GET route of the pages with the queries to open it with. A route missing here fails
 # ``test_every_page_route_is_swept``: give it parameters so the sweep reaches it.
@@ -203,8 +209,7 @@ def problems_in(texts: list[str], english: dict[str, str]) -> list[str]:
         found += [
             f"role code: {w!r} in {text!r}" for w in re.findall(r"\w+", text) if w in role_codes
         ]
-        if DEFAULT_PURPOSE in text:
-            found.append(f"purpose code: {DEFAULT_PURPOSE!r} in {text!r}")
+        found += [f"purpose code: {p!r} in {text!r}" for p in PURPOSE_CODES if p in text]
     return found
 
 
@@ -219,6 +224,37 @@ USERNAMES = {
     "admin": "anna",
     "system_import": "import",
 }
+
+
+# Defects this sweep found in areas other people are fixing at the same time (issue 07), listed
+# by route and problem so nothing else is let through. Each entry must still be found
+# (``test_known_defects_elsewhere_are_still_there``): remove it when it is fixed.
+KNOWN_ELSEWHERE: dict[tuple[str, str], str] = {
+    (
+        "/reports/monthly.xlsx",
+        "English: 'inflow'",
+    ): "reports: the Excel report's 'Läs mig' sheet lists field codes and English definitions",
+    (
+        "/reports/monthly.xlsx",
+        "English: 'removed for other reasons'",
+    ): "reports: the Excel report's 'Läs mig' sheet has English definitions in Swedish",
+    (
+        "/reports/download",
+        "English: 'inflow'",
+    ): "reports: the same Excel file from the form's download route",
+    (
+        "/reports/download",
+        "English: 'removed for other reasons'",
+    ): "reports: the same Excel file from the form's download route",
+}
+SEEN_ELSEWHERE: set[tuple[str, str]] = set()
+
+
+def _known(url: str, problem: str) -> tuple[str, str] | None:
+    for path, text in KNOWN_ELSEWHERE:
+        if url.startswith(path) and problem.startswith(text):
+            return (path, text)
+    return None
 
 
 @pytest.fixture(scope="module")
@@ -270,6 +306,18 @@ def test_every_page_is_swedish_without_codes(world: World, role: str) -> None:
             for problem in dict.fromkeys(
                 problems_in(visible_texts(kind, response.content), english)
             ):
-                report.append(f"{url} [{response.status_code}]: {problem}")
+                known = _known(url, problem)
+                if known is not None:
+                    SEEN_ELSEWHERE.add(known)
+                else:
+                    report.append(f"{url} [{response.status_code}]: {problem}")
     if report:
         pytest.fail(f"as {role}, {len(report)} problems:\n" + "\n".join(report), pytrace=False)
+
+
+def test_known_defects_elsewhere_are_still_there() -> None:
+    """Runs after the sweep (same module): a fixed defect must leave :data:`KNOWN_ELSEWHERE`."""
+    if not SEEN_ELSEWHERE:
+        pytest.skip("run with the sweep above (it collects what it saw)")
+    fixed = {k: why for k, why in KNOWN_ELSEWHERE.items() if k not in SEEN_ELSEWHERE}
+    assert fixed == {}, "fixed: remove these from KNOWN_ELSEWHERE"
