@@ -320,6 +320,7 @@ def test_a_bad_goal_date_is_explained_in_swedish(world: World) -> None:
         f"/planning/goal?queue={quote(A_TREAT)}&by=28/9&lang=en", headers=HX
     )
     assert "The goal date must be a date such as" in english.text
+    world.client("chef").get("/planning?lang=sv")  # the language sticks: back to Swedish
 
 
 def test_saved_plans_show_unit_names_not_ids(world: World) -> None:
