@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from vardkoll.analytics import determined_cells, mask_linear
 from vardkoll.domain import AnalyticsError
 from vardkoll.services.reports.grids import flow_equations
-from vardkoll.services.reports.masking import determined_cells, mask_linear
 from vardkoll.services.reports.model import MonthlyReport, ReportTable
 from vardkoll.services.reports.render import render_pdf, render_xlsx, sheet_name
 

@@ -108,3 +108,65 @@ def test_inside_the_region_nothing_is_masked() -> None:
     masked = shown_overview(data, THRESHOLD)
     assert masked.masked_any
     assert masked.trend[0].waiting is None  # 3 waiting at the month end: small
+
+
+sparse_grids = st.lists(
+    st.lists(st.one_of(st.none(), st.tuples(counts, counts)), min_size=3, max_size=3),
+    min_size=1,
+    max_size=6,
+)
+
+
+def _sparse_overview(grid: list[list[tuple[int, int] | None]]) -> Overview:
+    """Cells the page lists no row for (``None``) are absent, as in the engine's overview."""
+    full = _overview([[c or (0, 0) for c in row] for row in grid])
+    present = {
+        (f"s{r:02d}", ENTRIES[k]) for r, row in enumerate(grid) for k, c in enumerate(row) if c
+    }
+    cells = tuple(c for c in full.cells if (c.specialty, c.entry_type) in present)
+    trend = tuple(
+        TrendPoint(
+            full.as_of,
+            entry,
+            sum(c.waiting for c in cells if c.entry_type == entry),
+            sum(c.within_limit for c in cells if c.entry_type == entry),
+            sum(c.within_limit + c.beyond_limit for c in cells if c.entry_type == entry),
+        )
+        for entry in sorted({c.entry_type for c in cells})
+    )
+    return Overview(full.as_of, full.view, full.rule_set, cells, trend)
+
+
+@settings(max_examples=300, deadline=None)
+@given(sparse_grids)
+def test_a_card_is_masked_only_when_a_row_beneath_it_is(
+    grid: list[list[tuple[int, int] | None]],
+) -> None:
+    # A hidden card over rows that are all shown adds up from the table: the card said
+    # "masked" while the table showed the figure. Absent rows are zeros everyone knows.
+    data = _sparse_overview(grid)
+    shown = shown_overview(data, THRESHOLD)
+    for total in shown.totals:
+        rows = [c for c in shown.cells if c.entry_type == total.entry_type]
+        if total.waiting is None:
+            assert any(c.waiting is None for c in rows)
+        judged = sum(
+            c.within_limit + c.beyond_limit for c in data.cells if c.entry_type == total.entry_type
+        )
+        if total.limited and judged and total.share_within is None:
+            assert any(c.beyond_limit is None for c in rows)
+        # The trend's point at the overview's date is the same figure: the same decision.
+        point = next(t for t in shown.trend if t.entry_type == total.entry_type)
+        assert point.waiting == total.waiting
+        assert point.share_within == total.share_within or not total.limited
+
+
+def test_the_reported_case_one_specialty_under_an_entry_type() -> None:
+    # First visits only in s00 (52 waiting, 13 beyond), 2 in primary care in s01: the card of
+    # first visits showed "–, share masked" over its only row, 52 / 39 / 13 / 75 %.
+    data = _sparse_overview([[(52, 13), None, None], [None, None, (2, 0)]])
+    shown = shown_overview(data, THRESHOLD)
+    row = next(c for c in shown.cells if c.entry_type == "first_visit")
+    card = next(t for t in shown.totals if t.entry_type == "first_visit")
+    assert (row.waiting, row.within_limit, row.beyond_limit) == (52, 39, 13)
+    assert (card.waiting, card.share_within) == (52, 0.75)

@@ -34,11 +34,13 @@ from vardkoll.analytics import (
     get_indicator,
     open_tables,
     series_for_cut,
+    small_count,
     waiting_at,
     xmr,
 )
 from vardkoll.domain import InputError, NotFound, PermissionDenied, StoreError
 from vardkoll.services.access.scope import Scope
+from vardkoll.services.followup.disclosure import disclosure_threshold
 from vardkoll.services.followup.overview import open_analytics, store_facts
 from vardkoll.settings import Settings
 
@@ -346,7 +348,7 @@ def level(settings: Settings, scope: Scope, place: Place, *, view: str = "pause_
     last = ends[-1]
     w = data.waiting[(data.waiting["view"] == view_name) & (data.waiting["wait_group"] == group)]
     known = names(settings)
-    threshold = settings.small_cell_threshold if masks_small_cells(scope) else 0
+    threshold = disclosure_threshold(settings, scope)
     rows: list[LevelRow] = []
     keys = sorted(
         {
@@ -369,7 +371,7 @@ def level(settings: Settings, scope: Scope, place: Place, *, view: str = "pause_
         ]
         frow = fl.iloc[0] if len(fl) else None
         count = int(_value(lrow, "waiting_count") or 0)
-        masked = 0 < count < threshold
+        masked = small_count(count, threshold)
         spark = tuple(
             None if d not in by_end or pd.isna(by_end[d]) else float(by_end[d]) for d in ends
         )
@@ -406,7 +408,7 @@ def _masked_int(value: Any, threshold: int) -> int | None:
     number = _int(value)
     if number is None:
         return 0
-    return None if 0 < number < threshold else number
+    return None if small_count(number, threshold) else number
 
 
 def view_groups(view: str) -> tuple[str, str]:
@@ -497,7 +499,7 @@ def spc(
         )
     view_groups(view)
     data = series(settings, scope, place, (), entry_type=entry_type, months=SPC_MONTHS)
-    threshold = settings.small_cell_threshold if masks_small_cells(scope) else 0
+    threshold = disclosure_threshold(settings, scope)
     ends, values = indicator_values(data, indicator, view=view, mask_below=threshold)
     x = np.asarray(values)
     finite = np.isfinite(x)

@@ -29,8 +29,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from vardkoll.analytics import CUTS, RECENT_WEEKS, TABLE_COLUMNS, IndicatorBundle
-from vardkoll.services.reports.masking import SECONDARY_MARKER, primary_marker
+from vardkoll.analytics import (
+    CUTS,
+    RECENT_WEEKS,
+    SECONDARY_MARKER,
+    TABLE_COLUMNS,
+    IndicatorBundle,
+    primary_marker,
+)
 
 __all__ = ["mask_bundle", "mask_table"]
 
