@@ -49,6 +49,7 @@ from vardkoll.analytics._disclosure import (
     small_count,
     suppress,
 )
+from vardkoll.analytics._disclosure_long import LONG_TABLE_KINDS, mask_long_table
 from vardkoll.analytics._export import IndicatorBundle, indicator_bundle, write_bundle
 from vardkoll.analytics._flows import flows_expr, monthly_flows_expr
 from vardkoll.analytics._frames import COLUMNS as TABLE_COLUMNS
@@ -86,7 +87,14 @@ from vardkoll.analytics._series import (
 )
 from vardkoll.analytics._spc import RULES, Signal, XmRChart, xmr
 from vardkoll.analytics._spc_chart import STATUS_COLOURS, xmr_vega_lite
-from vardkoll.analytics._waiting import completed_expr, waiting_expr
+from vardkoll.analytics._waiting import (
+    completed_expr,
+    still_waiting,
+    still_waiting_sql,
+    void_on,
+    waiting_expr,
+    waiting_rows,
+)
 
 __all__ = [
     "BACKENDS",
@@ -96,6 +104,7 @@ __all__ = [
     "ESTIMATE_METHOD",
     "INDICATORS",
     "LEVELS",
+    "LONG_TABLE_KINDS",
     "OUTCOMES",
     "RECENT_WEEKS",
     "RULES",
@@ -144,6 +153,7 @@ __all__ = [
     "limits_cte",
     "mask_grid",
     "mask_linear",
+    "mask_long_table",
     "mask_small_cells",
     "monthly_flows_expr",
     "open_tables",
@@ -162,11 +172,15 @@ __all__ = [
     "small_count",
     "spark_session",
     "standard_series",
+    "still_waiting",
+    "still_waiting_sql",
     "suppress",
     "tables_from",
     "trend_dates",
+    "void_on",
     "waiting_at",
     "waiting_expr",
+    "waiting_rows",
     "write_bundle",
     "xmr",
     "xmr_vega_lite",

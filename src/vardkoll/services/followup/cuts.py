@@ -9,49 +9,27 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from vardkoll.analytics import (
-    TABLE_COLUMNS,
     IndicatorTables,
     completed_in,
     flows_between,
+    mask_long_table,
     waiting_at,
 )
 from vardkoll.domain import InputError
 from vardkoll.services.access.scope import Scope
+from vardkoll.services.followup.disclosure import disclosure_threshold
 from vardkoll.services.followup.indicators import (
     Place,
     computed,
-    masks_small_cells,
     narrowed,
     scope_key,
 )
 from vardkoll.settings import Settings
 
 TABLES: tuple[str, ...] = ("waiting", "completed", "flows")
-_MASKED_WITH: dict[str, tuple[str, tuple[str, ...]]] = {
-    "waiting": (
-        "waiting_count",
-        (
-            "waiting_within_limit_share",
-            "waiting_beyond_limit_count",
-            "waiting_median_days",
-            "waiting_p90_days",
-        ),
-    ),
-    "completed": (
-        "completed_count",
-        (
-            "completed_within_limit_share",
-            "completed_beyond_limit_count",
-            "completed_median_days",
-            "completed_p90_days",
-        ),
-    ),
-}
-_FLOW_COUNTS = TABLE_COLUMNS["flows"]  # every value of the flows table is a count
 
 
 def indicator_table(
@@ -85,35 +63,30 @@ def indicator_table(
         return flows_between(mine, start, end, by)
 
     frame = computed(settings, key, compute).copy()
-    threshold = settings.small_cell_threshold if masks_small_cells(scope) else 0
-    return mask_small_counts(frame, table, threshold)
+    threshold = disclosure_threshold(settings, scope)
+    return mask_small_counts(frame, table, threshold, by)
 
 
-def mask_small_counts(frame: pd.DataFrame, table: str, threshold: int) -> pd.DataFrame:
-    """Counts ``0 < n < threshold`` withheld (with the figures that would reveal them).
+def mask_small_counts(
+    frame: pd.DataFrame, table: str, threshold: int, by: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Counts ``0 < n < threshold`` withheld, with the figures that would reveal them.
 
-    >>> f = pd.DataFrame({"inflow": [3, 40], "outflow": [0, 2]})
-    >>> mask_small_counts(f, "flows", 5)[["inflow", "outflow", "masked"]].values.tolist()
-    [[None, 0, True], [40, None, True]]
+    Why the bundle's rule (:func:`vardkoll.analytics.mask_long_table`): the API and
+    the bundle publish the same long tables, so they hide the same cells; a flow hidden alone
+    would come back as ``queue_end − queue_start`` minus the other flows.
+
+    >>> f = pd.DataFrame({"inflow": [3, 40], "outflow": [0, 2], "queue_end": [50, 60]})
+    >>> shown = mask_small_counts(f, "flows", 5)
+    >>> shown[["inflow", "outflow", "queue_end", "masked"]].values.tolist()
+    [[None, None, 50, True], [None, None, 60, True]]
     """
     out = frame.astype(object).where(frame.notna(), None)
-    masked = np.zeros(len(out), dtype=bool)
-    if threshold > 1:
-        if table in _MASKED_WITH:
-            count, others = _MASKED_WITH[table]
-            small = out[count].map(lambda v: v is not None and 0 < int(v) < threshold)
-            small_mask = small.to_numpy(dtype=bool)
-            for column in (count, *others):
-                out.loc[small_mask, column] = None
-            masked |= small_mask
-        else:
-            for column in (c for c in _FLOW_COUNTS if c in out.columns):
-                small_mask = (
-                    out[column]
-                    .map(lambda v: v is not None and 0 < abs(int(v)) < threshold)
-                    .to_numpy(dtype=bool)
-                )
-                out.loc[small_mask, column] = None
-                masked |= small_mask
-    out["masked"] = masked
+    if threshold <= 1 or frame.empty:
+        out["masked"] = False
+        return out
+    shown = mask_long_table(frame, table, by, threshold, markers=False)
+    hidden = shown.isna() & frame.notna()
+    out = out.mask(hidden, None)
+    out["masked"] = hidden.any(axis=1).to_numpy(dtype=bool)
     return out
