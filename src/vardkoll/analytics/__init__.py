@@ -87,14 +87,7 @@ from vardkoll.analytics._series import (
 )
 from vardkoll.analytics._spc import RULES, Signal, XmRChart, xmr
 from vardkoll.analytics._spc_chart import STATUS_COLOURS, xmr_vega_lite
-from vardkoll.analytics._waiting import (
-    completed_expr,
-    still_waiting,
-    still_waiting_sql,
-    void_on,
-    waiting_expr,
-    waiting_rows,
-)
+from vardkoll.analytics._waiting import completed_expr, waiting_expr
 
 __all__ = [
     "BACKENDS",
@@ -172,15 +165,11 @@ __all__ = [
     "small_count",
     "spark_session",
     "standard_series",
-    "still_waiting",
-    "still_waiting_sql",
     "suppress",
     "tables_from",
     "trend_dates",
-    "void_on",
     "waiting_at",
     "waiting_expr",
-    "waiting_rows",
     "write_bundle",
     "xmr",
     "xmr_vega_lite",
