@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,6 +95,12 @@ class Reference:
                 dims["provider_id"] = self.unit_provider.get(unit, dims["provider_id"])
         return dims
 
+    @staticmethod
+    def _void(p: Any, on: dt.date) -> bool:
+        """Reported apart as void on ``on`` only once the guarantee became void (§1.4)."""
+        since = getattr(p, "guarantee_void_since", None)
+        return since is not None and not pd.isna(since) and since <= on
+
     def _apart(self, key: str, on: dt.date) -> bool:
         return key in self.first_pause and self.first_pause[key] <= on
 
@@ -150,7 +157,7 @@ class Reference:
                     "wait_group": "pvv_mov" if self._apart(p.pathway_key, on) else "standard",
                     "days": self._days(p.pathway_key, p.clock_start, on, False),
                     "limit": limit,
-                    "void": p.guarantee_void,
+                    "void": self._void(p, on),
                 }
             )
             rows.append(
@@ -160,7 +167,7 @@ class Reference:
                     "wait_group": "all",
                     "days": self._days(p.pathway_key, p.clock_start, on, True),
                     "limit": limit,
-                    "void": p.guarantee_void,
+                    "void": self._void(p, on),
                 }
             )
         frame = self._group(rows, [*by, "view", "wait_group"], "waiting")
@@ -184,7 +191,7 @@ class Reference:
                     "wait_group": "pvv_mov" if self._apart(p.pathway_key, r) else "standard",
                     "days": (r - p.clock_start).days,
                     "limit": limit,
-                    "void": p.guarantee_void,
+                    "void": self._void(p, r),
                 }
             )
             rows.append(
@@ -195,7 +202,7 @@ class Reference:
                     "wait_group": "all",
                     "days": self._days(p.pathway_key, p.clock_start, r, True),
                     "limit": limit,
-                    "void": p.guarantee_void,
+                    "void": self._void(p, r),
                 }
             )
         frame = self._group(rows, [*by, "outcome", "view", "wait_group"], "completed")

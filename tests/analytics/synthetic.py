@@ -67,6 +67,16 @@ def synthetic_tables(n: int = 20_000, seed: int = 20251125) -> tuple[pd.DataFram
     keys = np.array([f"SYS:P{i:06d}" for i in range(n)], dtype=object)
     removed_dates = pd.Series(_dates(removed)).astype(object)
     removed_dates[still] = None
+    void_rng = np.random.default_rng(seed + 1)
+    void = (
+        (wait > 90)
+        & ~np.isin(entry, ["primary_contact", "primary_assessment"])
+        & (void_rng.random(n) < 0.2)
+    )
+    last_day = np.where(still, _epoch(DATA_END), removed)
+    void_day = start + 91 + np.floor(void_rng.random(n) * np.maximum(last_day - start - 91, 0))
+    void &= void_day <= last_day
+    void_day = np.where(void, void_day, start).astype(np.int64)
     pathways = pd.DataFrame(
         {
             "pathway_key": keys,
@@ -88,9 +98,9 @@ def synthetic_tables(n: int = 20_000, seed: int = 20251125) -> tuple[pd.DataFram
             "removal_reason": np.where(still, None, reason),
             # A declined redress offer after a breach voids the guarantee (DOMAIN.md §1.4);
             # its own stream, so the rest of the data stays as it was.
-            "guarantee_void": (wait > 90)
-            & ~np.isin(entry, ["primary_contact", "primary_assessment"])
-            & (np.random.default_rng(seed + 1).random(n) < 0.2),
+            "guarantee_void": void,
+            # The day of the refusal: after the breach (day 91 on), before the removal.
+            "guarantee_void_since": pd.Series(_dates(void_day)).dt.date.where(void, None),
         }
     )
     # Pauses on about one pathway in eight (never on same-day primary contacts).
@@ -198,6 +208,8 @@ def handmade_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
             "has_mov": False,
             "paused_days_total": [0, 10, 0, 0, 0, 0, 0, 0],
             "guarantee_void": [False] * 6 + [True, True],
+            # H:7 declines between the February and March month ends, H:8 before removal.
+            "guarantee_void_since": [None] * 6 + [d(2025, 3, 10), d(2025, 2, 20)],
         }
     )
     pauses = pd.DataFrame(
@@ -246,6 +258,7 @@ def _schemas() -> dict[str, pa.Schema]:
                 ("has_mov", pa.bool_()),
                 ("paused_days_total", pa.int32()),
                 ("guarantee_void", pa.bool_()),
+                ("guarantee_void_since", pa.date32()),
             ]
         ),
         "pauses": pa.schema(

@@ -87,7 +87,14 @@ from vardkoll.analytics._series import (
 )
 from vardkoll.analytics._spc import RULES, Signal, XmRChart, xmr
 from vardkoll.analytics._spc_chart import STATUS_COLOURS, xmr_vega_lite
-from vardkoll.analytics._waiting import completed_expr, waiting_expr
+from vardkoll.analytics._waiting import (
+    completed_expr,
+    still_waiting,
+    still_waiting_sql,
+    void_on,
+    waiting_expr,
+    waiting_rows,
+)
 
 __all__ = [
     "BACKENDS",
@@ -165,11 +172,15 @@ __all__ = [
     "small_count",
     "spark_session",
     "standard_series",
+    "still_waiting",
+    "still_waiting_sql",
     "suppress",
     "tables_from",
     "trend_dates",
+    "void_on",
     "waiting_at",
     "waiting_expr",
+    "waiting_rows",
     "write_bundle",
     "xmr",
     "xmr_vega_lite",

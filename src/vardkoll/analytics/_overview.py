@@ -16,6 +16,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import ibis
+
+from vardkoll.analytics._prepare import IndicatorTables, pause_pieces, prepared_pathways
+from vardkoll.analytics._waiting import waiting_rows
 from vardkoll.domain import AnalyticsError, rule_set_versions
 
 VIEW = "pause_adjusted"
@@ -32,6 +36,8 @@ class OverviewCell:
     within_limit: int
     beyond_limit: int
     limit_days: int | None
+    guarantee_void: int = 0
+    """Waiting with a guarantee void on the date: counted, but neither within nor beyond."""
 
     @property
     def share_within(self) -> float | None:
@@ -130,36 +136,12 @@ def _filter(regions: list[str] | None, units: list[str] | None) -> tuple[str, li
     return (" AND ".join(parts) or "TRUE"), params
 
 
-def _waiting_sql(where: str) -> str:
-    """Pathways waiting at each date of ``dates(d)``, with pause-adjusted days and limit."""
-    return f"""
-    waiting AS (
-        SELECT d.d, p.pathway_key, p.entry_type, p.specialty, p.clock_start
-        FROM pathways p JOIN dates d
-          ON p.clock_start <= d.d AND (p.removed_on IS NULL OR p.removed_on > d.d)
-        WHERE {where}
-    ),
-    paused AS (
-        SELECT w.d, w.pathway_key,
-               SUM(GREATEST(0, date_diff('day', GREATEST(pa.start_date, w.clock_start),
-                                         LEAST(COALESCE(pa.end_date, w.d), w.d)))) AS days
-        FROM waiting w JOIN pauses pa ON pa.pathway_key = w.pathway_key
-        GROUP BY 1, 2
-    ),
-    judged AS (
-        SELECT w.d, w.entry_type, w.specialty, l.limit_days,
-               date_diff('day', w.clock_start, w.d) - COALESCE(z.days, 0) AS days_waited
-        FROM waiting w
-        LEFT JOIN paused z ON z.d = w.d AND z.pathway_key = w.pathway_key
-        LEFT JOIN lim l ON l.entry_type = w.entry_type AND w.clock_start >= l.valid_from
-             AND (l.valid_to IS NULL OR w.clock_start <= l.valid_to)
-    )"""
-
-
 def _snapshot_dates(con: Any, rule_set: str) -> set[dt.date]:
-    """The dates ``waiting_snapshots`` covers for ``rule_set`` (none in an older store)."""
+    """The dates ``waiting_snapshots`` covers for ``rule_set`` (none in an older store, nor
+    in one from before the snapshots reported void guarantees apart)."""
     found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'waiting_snapshots'"
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'waiting_snapshots'"
+        " AND column_name = 'guarantee_void'"
     ).fetchone()
     if not found or not found[0]:
         return set()
@@ -175,7 +157,7 @@ def _from_snapshots(
     """Cells and trend summed from the counts precomputed at build time."""
     cells_sql = f"""
     SELECT entry_type, specialty, sum(waiting), sum(within_limit), sum(beyond_limit),
-           max(limit_days)
+           max(limit_days), sum(guarantee_void)
     FROM waiting_snapshots p WHERE p.rule_set = ? AND p.month_end = ? AND {where}
     GROUP BY 1, 2 ORDER BY 1, 2"""
     trend_sql = f"""
@@ -208,7 +190,6 @@ def overview(
     millions; ``use_snapshots=False`` always replays (the reference the tests compare with).
     """
     as_of = as_of or analytics_as_of(con)
-    lim_sql, lim_params = limits_cte(rule_set)
     where, where_params = _filter(regions, units)
     ends = trend_dates(as_of, months)
     try:
@@ -220,23 +201,8 @@ def overview(
             f"the overview query failed on the analytics store ({type(exc).__name__}); "
             "rebuild it with `vardkoll analytics build`."
         ) from exc
-    cells_sql = f"""
-    WITH {lim_sql}, dates(d) AS (VALUES (CAST(? AS DATE))), {_waiting_sql(where)}
-    SELECT entry_type, specialty, count(*) AS waiting,
-           count(*) FILTER (WHERE limit_days IS NOT NULL AND days_waited <= limit_days),
-           count(*) FILTER (WHERE limit_days IS NOT NULL AND days_waited > limit_days),
-           max(limit_days)
-    FROM judged GROUP BY 1, 2 ORDER BY 1, 2"""
-    dates_values = ", ".join("(CAST(? AS DATE))" for _ in ends)
-    trend_sql = f"""
-    WITH {lim_sql}, dates(d) AS (VALUES {dates_values}), {_waiting_sql(where)}
-    SELECT d, entry_type, count(*),
-           count(*) FILTER (WHERE limit_days IS NOT NULL AND days_waited <= limit_days),
-           count(*) FILTER (WHERE limit_days IS NOT NULL)
-    FROM judged GROUP BY 1, 2 ORDER BY 1, 2"""
     try:
-        cell_rows = con.execute(cells_sql, [*lim_params, as_of, *where_params]).fetchall()
-        trend_rows = con.execute(trend_sql, [*lim_params, *ends, *where_params]).fetchall()
+        cell_rows, trend_rows = _replayed(con, as_of, ends, regions, units, rule_set)
     except Exception as exc:
         raise AnalyticsError(
             f"the overview query failed on the analytics store ({type(exc).__name__}); "
@@ -245,10 +211,72 @@ def overview(
     return _result(as_of, rule_set, cell_rows, trend_rows)
 
 
+def _replayed(
+    con: Any,
+    as_of: dt.date,
+    ends: list[dt.date],
+    regions: list[str] | None,
+    units: list[str] | None,
+    rule_set: str,
+) -> tuple[list[Any], list[Any]]:
+    """Cells and trend from every pathway, by the one definition of still waiting."""
+    if regions == [] or units == []:
+        return [], []
+    backend = ibis.duckdb.from_connection(con)
+    p = backend.table("pathways")
+    if regions is not None:
+        p = p.filter(p.region_code.isin(regions))
+    if units is not None:
+        p = p.filter(p.unit_id.isin(units))  # the unit recorded now, as the scope reads it
+    tables = IndicatorTables(pathways=p, pauses=backend.table("pauses"))
+    prep, pieces = prepared_pathways(tables, rule_set), pause_pieces(tables)
+    parts = []
+    for day in sorted({as_of, *ends}):
+        rows = waiting_rows(tables, day, rule_set=rule_set, prepared=prep, pieces=pieces)
+        judged = rows.limit_days.notnull() & ~rows.void
+        parts.append(
+            rows.group_by("entry_type", "specialty")
+            .aggregate(
+                waiting=rows.count(),
+                within=(judged & (rows.adjusted_days <= rows.limit_days)).cast("int64").sum(),
+                beyond=(judged & (rows.adjusted_days > rows.limit_days)).cast("int64").sum(),
+                limit_days=rows.limit_days.max(),
+                void=rows.void.cast("int64").sum(),
+            )
+            .mutate(d=ibis.literal(day, "date"))
+        )
+    counted = ibis.union(*parts).to_pyarrow().to_pylist()
+    by_key = sorted(counted, key=lambda r: (r["d"], r["entry_type"], r["specialty"]))
+    cell_rows = [
+        (
+            r["entry_type"],
+            r["specialty"],
+            r["waiting"],
+            r["within"],
+            r["beyond"],
+            r["limit_days"],
+            r["void"],
+        )
+        for r in by_key
+        if r["d"] == as_of
+    ]
+    trend: dict[tuple[dt.date, str], list[int]] = {}
+    for r in by_key:
+        if r["d"] in ends:
+            total = trend.setdefault((r["d"], r["entry_type"]), [0, 0, 0])
+            total[0] += r["waiting"]
+            total[1] += r["within"]
+            total[2] += r["within"] + r["beyond"]
+    trend_rows = [(d, e, *v) for (d, e), v in sorted(trend.items())]
+    return cell_rows, trend_rows
+
+
 def _result(as_of: dt.date, rule_set: str, cell_rows: list[Any], trend_rows: list[Any]) -> Overview:
     cells = tuple(
-        OverviewCell(str(e), str(s), int(n), int(w), int(b), None if lim is None else int(lim))
-        for e, s, n, w, b, lim in cell_rows
+        OverviewCell(
+            str(e), str(s), int(n), int(w), int(b), None if lim is None else int(lim), int(v or 0)
+        )
+        for e, s, n, w, b, lim, v in cell_rows
     )
     trend = tuple(
         TrendPoint(

@@ -5,11 +5,11 @@ compiles the same on DuckDB, PostgreSQL and Spark. Days are counted as in
 :func:`vardkoll.domain.days_waited`: calendar days, the clock-start day is day 0, and a pause
 ``start … end − 1`` removes the paused days inside ``clock_start … d − 1``.
 
-A pathway whose guarantee is void (``guarantee_void``: the patient declined the other
-provider offered after a breach, DOMAIN.md §1.4) is still counted as waiting and completed,
-but never judged against the limit: it is counted apart in ``*_guarantee_void_count``. The
-analytics store records *whether* the guarantee is void, not since when, so a voided pathway
-is counted apart at every date of a series.
+A pathway whose guarantee is void (the patient declined the other provider offered after a
+breach, DOMAIN.md §1.4) is still counted as waiting and completed, but from the day it became
+void (``guarantee_void_since``) it is never judged against the limit: it is counted apart in
+``*_guarantee_void_count``. Before that day it is an ordinary waiter, so a month end in the
+past is judged by what had happened by then (:func:`vardkoll.analytics.void_on`).
 
 Which pathways are *reported apart* in the national view is read from ``pauses``: a pathway
 belongs to the PVV/MOV group from the day its first pause starts, so a historical month end is
@@ -159,12 +159,16 @@ def pathway_facts(tables: IndicatorTables, rule_set: str = "se-national") -> ir.
         removed_on=p.removed_on,
         treated=(p.removal_reason == "treated").fill_null(False),
         limit_days=_limit_expr(p.entry_type, s, rule_set),
-        void=(
-            p.guarantee_void.fill_null(False)
-            if "guarantee_void" in p.columns
-            else ibis.literal(False)
-        ),
+        guarantee_void_since=_void_since(p),
+        v=_void_since(p).epoch_days().cast("int64"),
     )
+
+
+def _void_since(p: ir.Table) -> ir.DateValue:
+    """The day the guarantee became void; NULL when it is not (or the store predates it)."""
+    if "guarantee_void_since" in p.columns:
+        return p.guarantee_void_since.cast("date")
+    return ibis.null("date")
 
 
 def prepared_pathways(tables: IndicatorTables, rule_set: str = "se-national") -> ir.Table:
@@ -172,9 +176,10 @@ def prepared_pathways(tables: IndicatorTables, rule_set: str = "se-national") ->
 
     Columns: ``pathway_key``, the dimensions of :data:`DIMENSIONS`, ``clock_start`` and ``s``
     (clock start, date and epoch day), ``r`` (removal, epoch day, NULL while waiting),
-    ``removed_on`` (date), ``treated``, ``limit_days`` (NULL without a limit), ``void`` (the
-    guarantee is void: a declined redress offer, DOMAIN.md §1.4) and ``fp`` (first pause
-    start, NULL without pause).
+    ``removed_on`` (date), ``treated``, ``limit_days`` (NULL without a limit),
+    ``guarantee_void_since`` and ``v`` (the day a declined redress offer voided the guarantee,
+    DOMAIN.md §1.4, date and epoch day; NULL when not void) and ``fp`` (first pause start,
+    NULL without pause).
     """
     first_pause = tables.pauses.group_by("pathway_key").aggregate(
         fp=tables.pauses.start_date.epoch_days().min()

@@ -113,10 +113,10 @@ def _rows(spans: ir.Table, tables: IndicatorTables, by: Sequence[str]) -> ir.Tab
         s=joined.s.cast("int32"),
         r=joined.r.fill_null(FAR_DAY).cast("int32"),
         fp=joined.fp.fill_null(FAR_DAY).cast("int32"),
-        # A void guarantee is judged against no limit; it is counted apart.
-        limit_days=ibis.ifelse(joined.void, -1, joined.limit_days.fill_null(-1)).cast("int32"),
+        limit_days=joined.limit_days.fill_null(-1).cast("int32"),
         treated=joined.treated,
-        void=joined.void,
+        # From this day on the guarantee is void: counted apart, judged against no limit.
+        void_since=joined.v.fill_null(FAR_DAY).cast("int32"),
         pz=joined.pz,
         **moved,
     )
@@ -211,7 +211,7 @@ _KINDS: tuple[tuple[str, type[np.generic]], ...] = (
     ("fp", np.int32),
     ("limit_days", np.int32),
     ("treated", np.bool_),
-    ("void", np.bool_),
+    ("void_since", np.int32),
     ("a_from", np.int32),
     ("a_to", np.int32),
     ("changes_in", np.bool_),
@@ -246,7 +246,8 @@ def sweep_series(
     converted, (piece_row, piece_start, piece_end) = _arrays(table)
     s = converted.pop("s")
     gid, r, fp = converted.pop("gid"), converted.pop("r"), converted.pop("fp")
-    limit, treated, void = converted.pop("limit_days"), converted["treated"], converted["void"]
+    limit, treated = converted.pop("limit_days"), converted["treated"]
+    void = converted["void_since"]
     spans = (
         Spans(
             converted["a_from"],

@@ -54,11 +54,12 @@ VIEW_GROUPS: tuple[tuple[str, str], ...] = (
 
 @dataclass(frozen=True)
 class SweepInput:
-    """One row per pathway (epoch days; ``FAR`` for never; ``limit`` −1 for none, which is
-    also how a void guarantee comes in, flagged in ``void``), and the disjoint paused pieces
-    ``[piece_start, piece_end)`` of row ``piece_row``. Any signed integer width; int32 halves
-    the memory traffic. With ``a_from``/``a_to`` a row is one unit's span of a pathway
-    (:func:`._prepare.unit_segments`) and counts only at month ends ``a_from ≤ m < a_to``."""
+    """One row per pathway (epoch days; ``FAR`` for never; ``limit`` −1 for none; from
+    ``void_since`` on the guarantee is void: counted apart, judged against no limit), and the
+    disjoint paused pieces ``[piece_start, piece_end)`` of row ``piece_row``. Any signed
+    integer width; int32 halves the memory traffic. With ``a_from``/``a_to`` a row is one
+    unit's span of a pathway (:func:`._prepare.unit_segments`) and counts only at month
+    ends ``a_from ≤ m < a_to``."""
 
     gid: Ints
     s: Ints
@@ -69,7 +70,7 @@ class SweepInput:
     piece_start: Ints
     piece_end: Ints
     groups: int
-    void: npt.NDArray[np.bool_] | None = None
+    void_since: Ints | None = None
     a_from: Ints | None = None
     a_to: Ints | None = None
 
@@ -202,18 +203,29 @@ def sweep_month_ends(data: SweepInput, month_ends: I64) -> SweepResult:
     # Counts per (month, wait group, group) from interval events; cell = wait group × G + g.
     cells = 2 * groups
     counts = _covering(lo, hi, cell, months, cells)
+    # From the first month end on or after ``void_since`` the guarantee is void: those month
+    # ends are counted apart and judged against no limit; the ones before are ordinary.
+    void_from = (
+        np.full(rows.size, months, dtype=np.int32)
+        if data.void_since is None
+        else position.left(data.void_since[active][rows]).astype(np.int32)
+    )
+    voided = _covering(
+        np.maximum(lo, void_from),
+        np.maximum(hi, np.maximum(lo, void_from) - 1),
+        cell,
+        months,
+        cells,
+    )
     judged = limit[rows] >= 0
-    lo_j, hi_j, cell_j, rows_j = lo[judged], hi[judged], cell[judged], rows[judged]
+    lo_j, cell_j, rows_j = lo[judged], cell[judged], rows[judged]
+    hi_j = np.maximum(np.minimum(hi[judged], void_from[judged] - 1), lo_j - 1)
     with_limit = _covering(lo_j, hi_j, cell_j, months, cells)
     # Last month end within the limit: m ≤ clock_start + limit.
     within_to = position.right(s[rows_j] + limit[rows_j]).astype(np.int32) - 1
     within_hi = np.maximum(np.minimum(hi_j, within_to), lo_j - 1)
     within = _covering(lo_j, within_hi, cell_j, months, cells)
     del lo_j, hi_j, cell_j, rows_j, within_to, within_hi, judged
-    voided = np.zeros((months, cells), dtype=np.int64)
-    if data.void is not None:
-        flagged = data.void[active][rows]
-        voided = _covering(lo[flagged], hi[flagged], cell[flagged], months, cells)
 
     # Every (pathway, month end) pair as a composite key ``cell × span + (m_last − s)``: within
     # a cell the month end is fixed, so ordering by −s orders by days waited, and the key of a
@@ -277,7 +289,8 @@ def sweep_month_ends(data: SweepInput, month_ends: I64) -> SweepResult:
     apart_g = data.gid[rows_apart].astype(np.int64)
     apart_limit = data.limit[rows_apart]
     apart_days = ends[k_apart] - data.s[rows_apart] - paused
-    judged = (apart_limit >= 0) & (apart_days <= apart_limit)
+    apart_void_from = np.repeat(void_from[tail], n[tail])
+    judged = (apart_limit >= 0) & (apart_days <= apart_limit) & (k_apart < apart_void_from)
     apart_within = np.bincount(
         k_apart[judged] * groups + apart_g[judged], minlength=months * groups
     )

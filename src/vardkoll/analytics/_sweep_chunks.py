@@ -77,7 +77,7 @@ class KernelInput:
     fp: Ints
     limit: Ints
     treated: B
-    void: B
+    void_since: Ints
     piece_row: I64
     piece_start: I64
     piece_end: I64
@@ -117,7 +117,7 @@ def _one(data: KernelInput, ends: I64, first_day: int) -> _Outputs:
             data.piece_start,
             data.piece_end,
             data.groups,
-            data.void,
+            data.void_since,
             None if data.spans is None else data.spans.a_from,
             None if data.spans is None else data.spans.a_to,
         ),
@@ -149,6 +149,8 @@ def _one(data: KernelInput, ends: I64, first_day: int) -> _Outputs:
         paused = np.bincount(
             where[hit], weights=np.maximum(overlap, 0), minlength=done.size
         ).astype(np.int64)
+    # A guarantee void by the removal day is counted apart and judged against no limit.
+    void = data.void_since[done] <= data.r[done]
     completed = completed_by_month(
         data.gid[done],
         r_bucket[done],
@@ -156,10 +158,10 @@ def _one(data: KernelInput, ends: I64, first_day: int) -> _Outputs:
         data.r[done] - data.s[done],
         paused,
         data.fp[done] <= data.r[done],
-        data.limit[done],
+        np.where(void, -1, data.limit[done]),
         data.groups,
         months,
-        data.void[done],
+        void,
     )
     return _Outputs(waiting, flows, completed)
 
@@ -243,7 +245,7 @@ def _gather(data: KernelInput, chunk: _Chunk) -> KernelInput:
         fp=data.fp[rows],
         limit=data.limit[rows],
         treated=data.treated[rows],
-        void=data.void[rows],
+        void_since=data.void_since[rows],
         piece_row=np.searchsorted(rows, data.piece_row[pieces]),
         piece_start=data.piece_start[pieces],
         piece_end=data.piece_end[pieces],

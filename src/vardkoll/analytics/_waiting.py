@@ -28,7 +28,55 @@ from vardkoll.analytics._prepare import (
 )
 from vardkoll.domain import InputError
 
-__all__ = ["check_cut", "completed_expr", "waiting_expr"]
+__all__ = [
+    "check_cut",
+    "completed_expr",
+    "still_waiting",
+    "still_waiting_sql",
+    "void_on",
+    "waiting_expr",
+    "waiting_rows",
+]
+
+
+def _day(on: dt.date | ir.DateValue) -> ir.DateValue:
+    return on if isinstance(on, ir.Value) else ibis.literal(on, "date")
+
+
+def still_waiting(p: ir.Table, on: dt.date | ir.DateValue) -> ir.BooleanValue:
+    """The one definition of *still waiting at the end of day* ``on`` (DOMAIN.md §2).
+
+    The clock started on or before ``on`` and the pathway was not removed by then
+    (``removed_on`` empty or later). ``p`` is any table with ``clock_start`` and
+    ``removed_on`` (dates): the store's ``pathways`` or :func:`prepared_pathways`. The
+    indicators, the overview, the waiting list and the planner all ask this question, so it
+    is written once, here; ``on`` may be a date column (a join with month ends).
+    """
+    day = _day(on)
+    return (p.clock_start <= day) & (p.removed_on.isnull() | (p.removed_on > day))
+
+
+def void_on(p: ir.Table, on: dt.date | ir.DateValue) -> ir.BooleanValue:
+    """The guarantee is void on day ``on``: it became void (a declined redress offer,
+    DOMAIN.md §1.4) on or before it. Before that day the pathway is an ordinary waiter."""
+    return (p.guarantee_void_since <= _day(on)).fill_null(False)
+
+
+_SQL_PATHWAYS = ibis.schema(
+    {
+        "pathway_key": "string",
+        "clock_start": "date",
+        "removed_on": "date",
+    }
+)
+
+
+def still_waiting_sql(on: dt.date, *, table: str = "pathways") -> str:
+    """DuckDB SQL for the ``pathway_key`` of every pathway of ``table`` still waiting on
+    ``on`` (:func:`still_waiting`, compiled): for the SQL reads of the store (the waiting
+    list, the planner), which join it instead of restating the rule."""
+    t = ibis.table(_SQL_PATHWAYS, name=table)
+    return str(ibis.to_sql(t.filter(still_waiting(t, on)).select("pathway_key"), "duckdb"))
 
 
 def check_cut(by: Sequence[str]) -> list[str]:
@@ -76,6 +124,7 @@ def _both_views(
     adjusted_days: ir.IntegerValue,
     apart: ir.BooleanValue,
 ) -> ir.Table:
+    # A guarantee void on the day is judged against no limit: it is counted apart.
     judged = ibis.ifelse(rows.void, ibis.null("int64"), rows.limit_days)
     national = rows.select(
         *keys,
@@ -96,6 +145,40 @@ def _both_views(
     return national.union(adjusted)
 
 
+def waiting_rows(
+    tables: IndicatorTables,
+    on: dt.date,
+    *,
+    unit_on_day: bool = False,
+    rule_set: str = "se-national",
+    prepared: ir.Table | None = None,
+    pieces: ir.Table | None = None,
+) -> ir.Table:
+    """One row per pathway :func:`still_waiting` at the end of day ``on``.
+
+    The columns of :func:`prepared_pathways` (or of ``prepared``, already narrowed), with
+    ``unit_id``/``provider_id`` of the unit responsible that day when ``unit_on_day``, and
+    ``paused`` (paused days before ``on``), ``national_days`` (``on − clock_start``),
+    ``adjusted_days`` (minus ``paused``, as :func:`domain.days_waited`), ``apart`` (a PVV/MOV
+    recorded by ``on``) and ``void`` (:func:`void_on`).
+    """
+    day = epoch_day(on)
+    prep = prepared if prepared is not None else prepared_pathways(tables, rule_set)
+    pcs = pieces if pieces is not None else pause_pieces(tables)
+    waiting = prep.filter(still_waiting(prep, on))
+    if unit_on_day:
+        waiting = on_units_at(tables, waiting, day)  # the unit responsible on the day
+    paused = pcs.group_by("pathway_key").aggregate(paused=paused_days_before(pcs, day).sum())
+    j = waiting.left_join(paused, "pathway_key")
+    rows = j.select(*waiting.columns, paused=j.paused.fill_null(0))
+    return rows.mutate(
+        national_days=day - rows.s,
+        adjusted_days=day - rows.s - rows.paused,
+        apart=(rows.fp <= day).fill_null(False),
+        void=void_on(rows, on),
+    )
+
+
 def waiting_expr(
     tables: IndicatorTables,
     on: dt.date,
@@ -113,21 +196,20 @@ def waiting_expr(
     in the pause-adjusted view (:func:`domain.days_waited`).
     """
     keys = check_cut(by)
-    day = epoch_day(on)
-    prep = prepared if prepared is not None else prepared_pathways(tables, rule_set)
-    pcs = pieces if pieces is not None else pause_pieces(tables)
-    waiting = prep.filter(prep.s <= day, prep.r.isnull() | (prep.r > day))
-    if UNIT_DIMENSIONS & set(keys):
-        waiting = on_units_at(tables, waiting, day)  # the unit responsible on the day
-    paused = pcs.group_by("pathway_key").aggregate(paused=paused_days_before(pcs, day).sum())
-    j = waiting.left_join(paused, "pathway_key")
-    rows = j.select(*waiting.columns, paused=j.paused.fill_null(0))
+    rows = waiting_rows(
+        tables,
+        on,
+        unit_on_day=bool(UNIT_DIMENSIONS & set(keys)),
+        rule_set=rule_set,
+        prepared=prepared,
+        pieces=pieces,
+    )
     both = _both_views(
         rows,
         keys,
-        national_days=day - rows.s,
-        adjusted_days=day - rows.s - rows.paused,
-        apart=(rows.fp <= day).fill_null(False),
+        national_days=rows.national_days,
+        adjusted_days=rows.adjusted_days,
+        apart=rows.apart,
     )
     out = _summary(both, [*keys, "view", "wait_group"], "waiting")
     return out.mutate(on=ibis.literal(on, "date"))
@@ -164,6 +246,7 @@ def completed_expr(
         held = unit_segments(tables, done)  # on the unit responsible on the removal day
         done = held.filter(held.a_from <= held.r, held.a_to > held.r).select(*done.columns)
     done = done.mutate(
+        void=void_on(done, done.removed_on),
         outcome=ibis.ifelse(done.treated, "treated", "removed_other"),
         month_index=done.removed_on.year() * 12 + done.removed_on.month() - 1,
     )

@@ -58,7 +58,8 @@ OUTPUT_TABLES: dict[str, str] = {
                s.home_municipality, s.region_code, u.provider_id, s.unit_id, s.specialty,
                s.entry_type, CAST(s.priority AS INTEGER) AS priority, s.procedure_code,
                s.clock_start, s.removed_on, s.removal_reason, s.has_pvv, s.has_mov,
-               CAST(d.paused_days_total AS INTEGER) AS paused_days_total, s.guarantee_void
+               CAST(d.paused_days_total AS INTEGER) AS paused_days_total, s.guarantee_void,
+               s.guarantee_void_since
         FROM vk_state s
         LEFT JOIN vk_facts f ON f.patient_pseudonym = s.patient_id
         LEFT JOIN {_UNITS} u ON u.unit_id = s.unit_id
@@ -109,12 +110,14 @@ OUTPUT_TABLES: dict[str, str] = {
     # Who was still waiting at the build date and at each of the 47 month ends before it
     # (``vk_snapshot_dates``), counted per region, unit, specialty, entry type and limit: the
     # overview of any selectable date reads thousands of these rows instead of replaying
-    # millions of pathways. The same rules as vardkoll.analytics.overview (pause-adjusted
-    # days, the rule-set version in force at clock start); a test checks the two agree.
+    # millions of pathways. A materialised cache of vardkoll.analytics.still_waiting (the one
+    # definition: pause-adjusted days, the rule-set version in force at clock start, a void
+    # guarantee reported apart from the day it became void); a test checks the two agree.
     "waiting_snapshots": """
         WITH waiting AS (
             SELECT d.month_end, d.rule_set, p.pathway_key, p.region_code, p.unit_id,
-                   p.specialty, p.entry_type, p.clock_start
+                   p.specialty, p.entry_type, p.clock_start,
+                   coalesce(p.guarantee_void_since <= d.month_end, false) AS void
             FROM out.pathways p JOIN vk_snapshot_dates d
               ON p.clock_start <= d.month_end
              AND (p.removed_on IS NULL OR p.removed_on > d.month_end)),
@@ -126,7 +129,7 @@ OUTPUT_TABLES: dict[str, str] = {
             GROUP BY 1, 2),
         judged AS (
             SELECT w.month_end, w.rule_set, w.region_code, w.unit_id, w.specialty,
-                   w.entry_type, l.limit_days,
+                   w.entry_type, w.void, l.limit_days,
                    date_diff('day', w.clock_start, w.month_end) - coalesce(z.days, 0)
                        AS days_waited
             FROM waiting w
@@ -137,10 +140,11 @@ OUTPUT_TABLES: dict[str, str] = {
         SELECT month_end, rule_set, region_code, unit_id, specialty, entry_type,
                CAST(limit_days AS INTEGER) AS limit_days,
                count(*) AS waiting,
-               count(*) FILTER (WHERE limit_days IS NOT NULL AND days_waited <= limit_days)
-                   AS within_limit,
-               count(*) FILTER (WHERE limit_days IS NOT NULL AND days_waited > limit_days)
-                   AS beyond_limit
+               count(*) FILTER (WHERE NOT void AND limit_days IS NOT NULL
+                                AND days_waited <= limit_days) AS within_limit,
+               count(*) FILTER (WHERE NOT void AND limit_days IS NOT NULL
+                                AND days_waited > limit_days) AS beyond_limit,
+               count(*) FILTER (WHERE void) AS guarantee_void
         FROM judged GROUP BY ALL
         ORDER BY month_end, region_code, unit_id, specialty, entry_type, limit_days""",
 }
