@@ -22,7 +22,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from vardkoll.analytics import limits_cte
+from vardkoll.analytics import limits_cte, still_waiting_sql
 from vardkoll.domain import InputError, NotFound, PermissionDenied, StoreError
 from vardkoll.services.access import audit
 from vardkoll.services.access.scope import Scope
@@ -175,11 +175,7 @@ def waiting_list(
         )
     as_of, _ = store_facts(settings)
     where, params = scope.duckdb_where("waiting_list", table="p")
-    where += (
-        " AND p.clock_start <= CAST(? AS DATE)"
-        " AND (p.removed_on IS NULL OR p.removed_on > CAST(? AS DATE))"
-    )
-    params += [as_of, as_of]
+    where += f" AND p.pathway_key IN ({still_waiting_sql(as_of)})"
     for column, value in (
         ("unit_id", query.unit_id),
         ("specialty", query.specialty),

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from vardkoll.analytics import still_waiting_sql
 from vardkoll.domain import rule_set_in_force
 from vardkoll.planning import GUARANTEE_WEEKS, InitialList
 
@@ -96,15 +97,15 @@ def planning_keys(
         f"""
         SELECT p.unit_id, p.specialty, p.entry_type, any_value(p.region_code),
                coalesce(any_value(u.unit_name), p.unit_id),
-               count(*) FILTER (WHERE p.clock_start <= ? AND
-                                (p.removed_on IS NULL OR p.removed_on > ?))
+               count(sw.pathway_key)
         FROM pathways p LEFT JOIN units u ON u.unit_id = p.unit_id
+        LEFT JOIN ({still_waiting_sql(as_of)}) sw ON sw.pathway_key = p.pathway_key
         WHERE ({where}) AND p.entry_type IN ({", ".join("?" for _ in PLANNED_ENTRY_TYPES)})
         GROUP BY 1, 2, 3
         HAVING count(*) FILTER (WHERE p.clock_start > ? - INTERVAL 365 DAY
                                 AND p.clock_start <= ?) > 0
         ORDER BY 5, 2, 3""",
-        [as_of, as_of, *params, *PLANNED_ENTRY_TYPES, as_of, as_of],
+        [*params, *PLANNED_ENTRY_TYPES, as_of, as_of],
     ).fetchall()
     return [
         PlanningChoice(PlanningKey(str(u), str(s), str(e)), str(r), str(n), int(w))
@@ -203,7 +204,7 @@ def waiting_snapshot(
             SELECT p.pathway_key, p.clock_start, coalesce(p.priority, {_NO_PRIORITY}) AS prio
             FROM pathways p
             WHERE {_key_sql()} AND ({where})
-              AND p.clock_start <= ? AND (p.removed_on IS NULL OR p.removed_on > ?)
+              AND p.pathway_key IN ({still_waiting_sql(on)})
         ),
         z AS (
             SELECT w.pathway_key,
@@ -216,7 +217,7 @@ def waiting_snapshot(
         )
         SELECT date_diff('day', w.clock_start, ?) - coalesce(z.paused, 0), w.prio, z.elapsed
         FROM w LEFT JOIN z ON z.pathway_key = w.pathway_key""",
-        [*key.params(), *params, on, on, on, on, on, on, on, on],
+        [*key.params(), *params, on, on, on, on, on, on],
     ).fetchall()
     typical = _typical_pause_days(con, key, where, params, on=on, reason=None)
     days = np.array([r[0] for r in rows], dtype=np.float64)
