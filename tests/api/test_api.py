@@ -8,6 +8,7 @@ OPERATION_IDS = {
     ("get", "/api/v1/me"): "get_me",
     ("get", "/api/v1/overview"): "get_overview",
     ("get", "/api/v1/overview/trend"): "get_overview_trend",
+    ("get", "/api/v1/alerts"): "list_alerts",
     ("get", "/api/v1/waiting-list"): "list_waiting_pathways",
     ("get", "/api/v1/patients/{pseudonym}"): "get_patient",
     ("get", "/api/v1/audit/verify"): "verify_audit_log",

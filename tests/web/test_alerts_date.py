@@ -36,3 +36,16 @@ def test_alerts_follow_the_chosen_date(fworld: World) -> None:
 def test_a_malformed_date_is_refused(fworld: World) -> None:
     response = fworld.client("samordnare").get("/followup/alerts?region=19&as_of=31/12")
     assert response.status_code in (400, 422)
+
+
+def test_the_api_alerts_follow_the_date_too(fworld: World) -> None:
+    client = fworld.client("samordnare")
+    latest = client.get(f"/api/v1/alerts?region=19&as_of={AS_OF.isoformat()}").json()
+    assert latest["month_end"] == AS_OF.isoformat()
+    shares = [a for a in latest["data"] if a["kind"] == "share_falling"]
+    assert len(shares) == 1
+    assert shares[0]["unit_name"] == "Ortopedmottagningen Västerås"
+    assert shares[0]["figures"]["share"] < shares[0]["figures"]["share_before"]
+    december = client.get("/api/v1/alerts?region=19&as_of=2024-12-31").json()
+    assert december["month_end"] == "2024-12-31"
+    assert not [a for a in december["data"] if a["kind"] == "share_falling"]

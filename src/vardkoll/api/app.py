@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from vardkoll.api import audit, imports, indicators, me, overview, patients, waiting_lists
+from vardkoll.api import alerts, audit, imports, indicators, me, overview, patients, waiting_lists
 
-RESOURCES = (me, overview, waiting_lists, patients, audit, imports, indicators)
+RESOURCES = (me, overview, alerts, waiting_lists, patients, audit, imports, indicators)
 
 
 def install_api(app: FastAPI) -> None:
