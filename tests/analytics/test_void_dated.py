@@ -18,6 +18,7 @@ import duckdb
 import ibis
 import pandas as pd
 import pytest
+from tests.analytics.compare import assert_same
 
 from vardkoll.analytics import (
     IndicatorTables,
@@ -70,7 +71,7 @@ def _pathways() -> pd.DataFrame:
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
     """A store holding the two pathways, with ``waiting_snapshots`` made by the build's SQL."""
     c = duckdb.connect()
-    frame = _pathways()
+    c.register("frame", _pathways())
     c.execute(
         "CREATE TABLE pathways AS SELECT * REPLACE (CAST(clock_start AS DATE) AS clock_start,"
         " CAST(removed_on AS DATE) AS removed_on, CAST(removal_reason AS VARCHAR) AS"
@@ -148,3 +149,17 @@ def test_the_one_definition_of_still_waiting_and_of_void(con: duckdb.DuckDBPyCon
         rows = picked.to_pyarrow().to_pylist()
         assert {r["pathway_key"] for r in rows} == waiting, on
         assert {r["pathway_key"] for r in rows if r["void"]} == void, on
+
+
+@pytest.mark.parametrize("by", [["region_code", "specialty"], ["unit_id", "entry_type"]])
+def test_sweep_kernel_equals_the_one_definition_at_every_month_end(
+    backend: dict[str, IndicatorTables], by: list[str]
+) -> None:
+    """The vectorised sweep keeps its kernel, but its month ends are :func:`waiting_at`'s —
+    the one definition of still waiting, voids dated — cell by cell (synthetic region, whose
+    refusals fall between month ends)."""
+    tables = backend["synthetic"]
+    series = series_for_cut(tables, dt.date(2025, 6, 30), by, months=6, method="sweep")
+    expected = pd.concat([waiting_at(tables, d, by) for d in series.month_ends], ignore_index=True)
+    assert_same(series.waiting, expected, "waiting", by)
+    assert series.waiting.waiting_guarantee_void_count.sum() > 0
