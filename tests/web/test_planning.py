@@ -358,23 +358,23 @@ def test_a_direct_visit_to_a_planning_answer_is_the_whole_page(world: World, pat
 def test_the_app_warms_every_queue_into_the_planner_cache_at_start(world: World) -> None:
     from fastapi.testclient import TestClient
 
-    from vardkoll.services.followup import overview
     from vardkoll.services.followup.overview import store_facts
+    from vardkoll.store import analytics_cache, file_version
 
     path = world.settings.resolved_analytics_path()
     on = store_facts(world.settings)[0]
-    with overview._CACHE_LOCK:
-        for key in [k for k in overview._CACHE if "planning-case" in k]:
-            del overview._CACHE[key]
+    for key in [k for k in analytics_cache.held() if "planning-case" in k]:  # type: ignore[operator]
+        analytics_cache.discard(key)
     with TestClient(world.app):
         warmer = world.app.state.planning_warmer
         assert warmer.done.wait(timeout=600)
-    with overview._CACHE_LOCK:
-        cached = {
-            k[3]
-            for k in overview._CACHE
-            if k[:3] == (str(path), overview._stamp(path), "planning-case") and k[4] == on
-        }
+    cached = {
+        k[3]
+        for k in analytics_cache.held()
+        if isinstance(k, tuple)
+        and k[:3] == (str(path), file_version(path), "planning-case")
+        and k[4] == on
+    }
     assert KEY in cached
     assert PlanningKey("SE19-B", "general_surgery", "first_visit") in cached
 

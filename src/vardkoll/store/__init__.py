@@ -15,6 +15,13 @@ from vardkoll.store._analytics import (
     build_analytics,
     load_analytics_direct,
 )
+from vardkoll.store._analytics_pool import (
+    AnalyticsCache,
+    AnalyticsPool,
+    analytics_cache,
+    analytics_pool,
+    file_version,
+)
 from vardkoll.store._auth_models import (
     GENESIS_HASH,
     ApiToken,
@@ -65,6 +72,8 @@ __all__ = [
     "GENESIS_HASH",
     "SQLITE_MEMBER",
     "AnalyticsBuildReport",
+    "AnalyticsCache",
+    "AnalyticsPool",
     "ApiToken",
     "AuditHead",
     "AuditPurgePermit",
@@ -85,12 +94,15 @@ __all__ = [
     "WebSession",
     "add_identity_link",
     "alembic_config",
+    "analytics_cache",
     "analytics_checksums",
+    "analytics_pool",
     "build_analytics",
     "copy_file_atomically",
     "copy_member_name",
     "current_revision",
     "discard_staged",
+    "file_version",
     "head_revision",
     "identity_history",
     "import_validated",

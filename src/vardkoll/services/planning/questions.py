@@ -26,7 +26,6 @@ from vardkoll.planning import (
     production_plan,
 )
 from vardkoll.services.access.scope import Scope
-from vardkoll.services.followup.overview import _cached, _stamp
 from vardkoll.services.planning.data import PlanningKey
 from vardkoll.services.planning.forms import DEFAULT_TARGET_SHARE, check_goal_week
 from vardkoll.services.planning.planner import (
@@ -37,6 +36,7 @@ from vardkoll.services.planning.planner import (
     planning_case,
 )
 from vardkoll.settings import Settings
+from vardkoll.store import analytics_cache, file_version
 
 __all__ = ["GoalAnswer", "goal_answer", "scenario_outcomes"]
 
@@ -74,7 +74,7 @@ def goal_answer(
     cache_key = (
         "planning-goal",
         str(path),
-        _stamp(path),
+        file_version(path),
         key,
         case.as_of,
         by_week,
@@ -99,7 +99,7 @@ def goal_answer(
         )
         return GoalAnswer(case=case, by=by, goal=goal, plan=tuple(plan))
 
-    result: GoalAnswer = _cached(cache_key, compute)
+    result: GoalAnswer = analytics_cache.get(cache_key, compute)
     return result
 
 
@@ -120,7 +120,7 @@ def scenario_outcomes(
     cache_key = (
         "planning-scenarios",
         str(path),
-        _stamp(path),
+        file_version(path),
         key,
         case.as_of,
         tuple(_scenario_key(s) for s in scenarios),
@@ -136,7 +136,7 @@ def scenario_outcomes(
             target_share=DEFAULT_TARGET_SHARE,
         )
 
-    outcomes: list[ScenarioOutcome] = _cached(cache_key, compute)
+    outcomes: list[ScenarioOutcome] = analytics_cache.get(cache_key, compute)
     return case, outcomes
 
 

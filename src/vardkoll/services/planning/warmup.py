@@ -14,7 +14,6 @@ import logging
 import threading
 
 from vardkoll.services.followup.overview import (
-    _stamp,
     cached_per_version,
     open_analytics,
     store_facts,
@@ -22,6 +21,7 @@ from vardkoll.services.followup.overview import (
 from vardkoll.services.planning.data import PlanningChoice, planning_keys
 from vardkoll.services.planning.planner import PlanningCase, _build_case
 from vardkoll.settings import Settings
+from vardkoll.store import file_version
 
 __all__ = ["PlanningWarmer", "warm_planning_cache"]
 
@@ -77,7 +77,7 @@ class PlanningWarmer:
         path = self.settings.resolved_analytics_path()
         warmed: float | None = None
         while not self.stop.is_set():
-            stamp = _stamp(path)
+            stamp = file_version(path)
             if stamp and stamp != warmed:
                 try:
                     warm_planning_cache(self.settings, self.stop)
