@@ -47,12 +47,15 @@ class AnalyticsPool:
             known = self._connections.get(str(path))
             if known is not None and known[0] == stamp:
                 return known[1]
+            if known is not None:
+                # Closed first: DuckDB hands a second connect to a path it still has open the
+                # same database instance — the old file's, renamed over by the rebuild.
+                del self._connections[str(path)]
+                known[1].close()
             try:
                 con = duckdb.connect(str(path), read_only=True)
             except duckdb.Error as exc:
                 raise StoreError(f"the analytics store {path} cannot be opened: {exc}") from exc
-            if known is not None:
-                known[1].close()
             self._connections[str(path)] = (stamp, con)
             return con
 
