@@ -16,7 +16,7 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,6 +32,7 @@ from vardkoll.analytics import (
     XmRChart,
     alerts_from_series,
     get_indicator,
+    mask_long_table,
     open_tables,
     series_for_cut,
     small_count,
@@ -298,7 +299,20 @@ def region_alerts(
         key,
         lambda _: alerts_from_series(data.waiting, data.flows, ALERT_CUT, data.month_ends),
     )
-    return data.month_ends[-1], alerts
+    threshold = disclosure_threshold(settings, scope)
+    return data.month_ends[-1], [_shown_alert(a, threshold) for a in alerts]
+
+
+def _shown_alert(alert: Alert, threshold: int) -> Alert:
+    """The alert with the figures that leave the region masked (NaN) by the engine's rule for
+    long tables: a queue alert's flows are one flows row, so a small one hides them all."""
+    if threshold <= 1:
+        return alert
+    kind = "flows" if alert.kind == "queue_growing" else "waiting"
+    row = pd.DataFrame([dict(alert.figures)])
+    shown = mask_long_table(row, kind, (), threshold, markers=False).iloc[0]
+    figures = {k: float("nan") if pd.isna(shown[k]) else float(v) for k, v in alert.figures.items()}
+    return replace(alert, figures=figures)
 
 
 # --- drill-down -------------------------------------------------------------------------------
