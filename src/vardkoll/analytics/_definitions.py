@@ -122,10 +122,11 @@ INDICATORS: tuple[Indicator, ...] = (
         "Väntande med förverkad vårdgaranti, antal",
         "Still waiting with a void guarantee, count",
         "waiting",
-        "count(guarantee_void), over waiting pathways",
+        "count(guarantee_void_since ≤ d), over waiting pathways",
         "pathways",
         "Waiting patients who declined the other provider offered after a breach, so the "
-        "guarantee no longer applies (DOMAIN.md §1.4). They are counted in waiting_count and "
+        "guarantee no longer applies (DOMAIN.md §1.4), counted from the day of the refusal; "
+        "before it they are ordinary waiters. They are counted in waiting_count and "
         "the percentiles, but left out of the share within and the count beyond the limit.",
     ),
     Indicator(
@@ -182,7 +183,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "Avslutade med förverkad vårdgaranti, antal",
         "Completed with a void guarantee, count",
         "completed",
-        "count(guarantee_void), per outcome",
+        "count(guarantee_void_since ≤ removal day), per outcome",
         "pathways",
         "Completed pathways whose guarantee was void (a declined redress offer): counted in "
         "completed_count and the percentiles, left out of the share within and the count "
