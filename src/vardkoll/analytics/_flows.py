@@ -36,7 +36,7 @@ from vardkoll.analytics._prepare import (
     moved_out,
     prepared_pathways,
 )
-from vardkoll.analytics._waiting import check_cut
+from vardkoll.analytics._waiting import check_cut, still_waiting
 from vardkoll.domain import InputError
 
 __all__ = ["flows_expr", "month_index", "monthly_flows_expr"]
@@ -67,8 +67,9 @@ def _flag(condition: ir.BooleanValue) -> ir.IntegerValue:
     return condition.fill_null(False).cast("int32").cast("int64")
 
 
-def _waiting_on(p: ir.Table, day: int) -> ir.BooleanValue:
-    return (p.s <= day) & (p.r.isnull() | (p.r > day)) & holds(p, day)
+def _waiting_on(p: ir.Table, day: dt.date) -> ir.BooleanValue:
+    """In the queue at the end of ``day``: still waiting (the one definition), on this span."""
+    return still_waiting(p, day) & holds(p, epoch_day(day))
 
 
 def _keep(out: ir.Table) -> ir.BooleanValue:
@@ -101,13 +102,13 @@ def flows_expr(
     a, b = epoch_day(start), epoch_day(end)
     removed_in = (p.r >= a) & (p.r <= b) & holds(p, p.r)
     out = p.group_by(keys).aggregate(
-        queue_start=_flag(_waiting_on(p, a - 1)).sum(),
+        queue_start=_flag(_waiting_on(p, start - dt.timedelta(days=1))).sum(),
         inflow=_flag((p.s >= a) & (p.s <= b) & holds(p, p.s)).sum(),
         outflow_treated=_flag(removed_in & p.treated).sum(),
         outflow_removed_other=_flag(removed_in & ~p.treated).sum(),
         transferred_in=_flag(moved_in(p) & (p.a_from >= a) & (p.a_from <= b)).sum(),
         transferred_out=_flag(moved_out(p) & (p.a_to >= a) & (p.a_to <= b)).sum(),
-        queue_end=_flag(_waiting_on(p, b)).sum(),
+        queue_end=_flag(_waiting_on(p, end)).sum(),
     )
     out = out.mutate(outflow=out.outflow_treated + out.outflow_removed_other)
     out = out.mutate(net_change=out.inflow + out.transferred_in - out.outflow - out.transferred_out)
