@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, TypeVar
 
 import ibis
@@ -44,6 +42,7 @@ from vardkoll.services.access.scope import Scope
 from vardkoll.services.followup.disclosure import disclosure_threshold
 from vardkoll.services.followup.overview import open_analytics, store_facts
 from vardkoll.settings import Settings
+from vardkoll.store import AnalyticsCache, file_version
 
 T = TypeVar("T")
 
@@ -101,12 +100,7 @@ class Place:
 # --- store, cache, scope ---------------------------------------------------------------------
 _LOCK = threading.RLock()  # one Ibis connection per file: its queries run one at a time
 _TABLES: dict[str, tuple[float, IndicatorTables]] = {}
-_CACHE: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-_CACHE_SIZE = 128
-
-
-def _stamp(path: Path) -> float:
-    return path.stat().st_mtime if path.exists() else 0.0
+_CACHE = AnalyticsCache(size=128)  # the store's cache, kept apart: results are large
 
 
 def _tables(settings: Settings) -> tuple[IndicatorTables, float]:
@@ -116,13 +110,14 @@ def _tables(settings: Settings) -> tuple[IndicatorTables, float]:
             f"the analytics store {path} does not exist yet; build it with "
             "`vardkoll analytics build`."
         )
-    stamp = _stamp(path)
+    stamp = file_version(path)
     known = _TABLES.get(str(path))
     if known is not None and known[0] == stamp:
         return known[1], stamp
-    tables = open_tables("duckdb", path)
-    if known is not None:
+    if known is not None:  # first: DuckDB would hand back the old file's open instance
+        del _TABLES[str(path)]
         ibis.get_backend(known[1].pathways).disconnect()
+    tables = open_tables("duckdb", path)
     _TABLES[str(path)] = (stamp, tables)
     return tables, stamp
 
@@ -139,15 +134,7 @@ def computed(
     with _LOCK:
         tables, stamp = _tables(settings)
         full = (str(settings.resolved_analytics_path()), stamp, *key)
-        if full in _CACHE:
-            _CACHE.move_to_end(full)
-            value: T = _CACHE[full]
-            return value
-        value = compute(tables)
-        _CACHE[full] = value
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-        return value
+        return _CACHE.get(full, lambda: compute(tables))
 
 
 def narrowed(
