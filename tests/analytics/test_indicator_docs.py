@@ -50,3 +50,14 @@ def test_names_are_unique_and_cuts_use_known_dimensions() -> None:
     text = DOC.read_text(encoding="utf-8")
     for dimension in DIMENSIONS:
         assert f"`{dimension}`" in text
+
+
+@pytest.mark.parametrize("indicator", INDICATORS, ids=lambda i: i.name)
+def test_every_indicator_explains_itself_in_swedish(indicator: Indicator) -> None:
+    """Swedish pages and the Swedish report show ``help_sv``: it must exist, be Swedish, and
+    point at nothing a user cannot open (DOMAIN.md) nor name a field code."""
+    assert indicator.help_sv.strip()
+    assert indicator.help_sv != indicator.help
+    assert "DOMAIN" not in indicator.help_sv
+    codes = {i.name for i in INDICATORS} | {"pvv_mov", "primary_contact", "primary_assessment"}
+    assert not codes & set(re.findall(r"\w+", indicator.help_sv))

@@ -229,24 +229,7 @@ USERNAMES = {
 # Defects this sweep found in areas other people are fixing at the same time (issue 07), listed
 # by route and problem so nothing else is let through. Each entry must still be found
 # (``test_known_defects_elsewhere_are_still_there``): remove it when it is fixed.
-KNOWN_ELSEWHERE: dict[tuple[str, str], str] = {
-    (
-        "/reports/monthly.xlsx",
-        "English: 'inflow'",
-    ): "reports: the Excel report's 'Läs mig' sheet lists field codes and English definitions",
-    (
-        "/reports/monthly.xlsx",
-        "English: 'removed for other reasons'",
-    ): "reports: the Excel report's 'Läs mig' sheet has English definitions in Swedish",
-    (
-        "/reports/download",
-        "English: 'inflow'",
-    ): "reports: the same Excel file from the form's download route",
-    (
-        "/reports/download",
-        "English: 'removed for other reasons'",
-    ): "reports: the same Excel file from the form's download route",
-}
+KNOWN_ELSEWHERE: dict[tuple[str, str], str] = {}
 SEEN_ELSEWHERE: set[tuple[str, str]] = set()
 
 

@@ -73,7 +73,9 @@ class Indicator:
     """One indicator: what it is called, how it is computed, in what unit, and where it lives.
 
     ``table`` names the result table that carries the indicator as a column of the same
-    ``name``; ``views`` lists the views the table reports it in.
+    ``name``; ``views`` lists the views the table reports it in. ``help`` is the English
+    explanation (API, docs, English pages); ``help_sv`` says the same for a Swedish reader in
+    the words of the Swedish catalogues, without field codes or references to internal files.
     """
 
     name: str
@@ -83,6 +85,7 @@ class Indicator:
     formula: str
     unit: str
     help: str
+    help_sv: str
     views: tuple[str, ...] = VIEWS
 
 
@@ -96,6 +99,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "count of pathways with clock_start ≤ d < removed_on (or not removed)",
         "pathways",
         "Patients on the list at the end of day d (month end in the monthly series).",
+        "Patienter som står på väntelistan vid slutet av dag d (i månadsserien: vid "
+        "månadsskiftet).",
     ),
     Indicator(
         "waiting_within_limit_share",
@@ -107,6 +112,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "share 0–1",
         "Share of waiting patients whose wait so far is inside the care-guarantee limit of the "
         "rule-set version in force on their clock start; empty when no limit applies.",
+        "Andel av de väntande vars väntetid hittills ligger inom vårdgarantins tidsgräns, enligt "
+        "den version av regelverket som gällde när väntetiden startade; tom när ingen tidsgräns "
+        "gäller.",
     ),
     Indicator(
         "waiting_beyond_limit_count",
@@ -116,6 +124,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "count(days_waited > limit), over waiting pathways with a limit and a guarantee not void",
         "pathways",
         "Waiting patients whose guarantee is already breached on day d.",
+        "Väntande vars väntetid redan har gått utöver vårdgarantin dag d.",
     ),
     Indicator(
         "waiting_guarantee_void_count",
@@ -128,6 +137,11 @@ INDICATORS: tuple[Indicator, ...] = (
         "guarantee no longer applies (DOMAIN.md §1.4), counted from the day of the refusal; "
         "before it they are ordinary waiters. They are counted in waiting_count and "
         "the percentiles, but left out of the share within and the count beyond the limit.",
+        "Väntande som efter en överskriden vårdgaranti har tackat nej till erbjuden vård hos en "
+        "annan vårdgivare, så att vårdgarantin inte längre gäller (förverkad vårdgaranti). De "
+        "räknas från dagen då de tackade nej; dessförinnan är de vanliga väntande. De ingår i "
+        "antalet väntande och i percentilerna, men inte i andelen inom eller antalet utöver "
+        "vårdgarantin.",
     ),
     Indicator(
         "waiting_median_days",
@@ -137,6 +151,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "quantile 0.5 of days_waited, linear interpolation (NumPy default, type 7)",
         "days",
         "Half of the waiting patients have waited at most this long on day d.",
+        "Hälften av de väntande har väntat högst så här många dagar dag d.",
     ),
     Indicator(
         "waiting_p90_days",
@@ -146,6 +161,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "quantile 0.9 of days_waited, linear interpolation (type 7)",
         "days",
         "Nine in ten waiting patients have waited at most this long on day d.",
+        "Nio av tio väntande har väntat högst så här många dagar dag d.",
     ),
     # --- Completed in a period (genomförda och avslutade) -----------------------------------
     Indicator(
@@ -158,6 +174,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "Pathways that left the list in the period. The outcome column keeps treated "
         "(genomförda) and removed for other reasons apart: a list that shrinks by removals is "
         "not a list that was treated.",
+        "Vårdförlopp som lämnade väntelistan under perioden. Utfallet håller genomförda och "
+        "avslutade av annat skäl isär: en lista som krymper genom avslut av annat skäl är inte en"
+        " lista där patienterna har fått vård.",
     ),
     Indicator(
         "completed_within_limit_share",
@@ -168,6 +187,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "per outcome",
         "share 0–1",
         "Share of the period's completed pathways whose whole wait was inside the limit.",
+        "Andel av periodens avslutade vårdförlopp där hela väntetiden låg inom vårdgarantin.",
     ),
     Indicator(
         "completed_beyond_limit_count",
@@ -177,6 +197,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "count(days_waited at removal > limit and guarantee not void), per outcome",
         "pathways",
         "Completed pathways whose wait breached the guarantee.",
+        "Avslutade vårdförlopp där väntetiden gick utöver vårdgarantin.",
     ),
     Indicator(
         "completed_guarantee_void_count",
@@ -188,6 +209,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "Completed pathways whose guarantee was void (a declined redress offer): counted in "
         "completed_count and the percentiles, left out of the share within and the count "
         "beyond the limit.",
+        "Avslutade vårdförlopp med förverkad vårdgaranti (patienten tackade nej till erbjuden "
+        "vård hos en annan vårdgivare). De ingår i antalet avslutade och i percentilerna, men "
+        "inte i andelen inom eller antalet utöver vårdgarantin.",
     ),
     Indicator(
         "completed_median_days",
@@ -197,6 +221,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "quantile 0.5 of days_waited at removal, type 7, per outcome",
         "days",
         "Median wait of the pathways completed in the period.",
+        "Medianen av väntetiden för de vårdförlopp som avslutades under perioden.",
     ),
     Indicator(
         "completed_p90_days",
@@ -206,6 +231,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "quantile 0.9 of days_waited at removal, type 7, per outcome",
         "days",
         "Nine in ten pathways completed in the period waited at most this long.",
+        "Nio av tio vårdförlopp som avslutades under perioden väntade högst så här många dagar.",
     ),
     # --- Inflow, outflow, net change (stock and flow) ---------------------------------------
     Indicator(
@@ -216,6 +242,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "waiting_count at period_start − 1 day",
         "pathways",
         "The list as it stood the evening before the period began.",
+        "Väntelistan som den såg ut kvällen före periodens första dag.",
         ("all",),
     ),
     Indicator(
@@ -226,6 +253,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "count of clock starts with period_start ≤ clock_start ≤ period_end",
         "pathways",
         "New pathways added to the list in the period.",
+        "Nya vårdförlopp som tillkom på väntelistan under perioden (startade väntetider).",
         ("all",),
     ),
     Indicator(
@@ -236,6 +264,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "count of removals with reason treated in the period",
         "pathways",
         "Pathways that left the list because the patient was treated.",
+        "Vårdförlopp som lämnade väntelistan därför att patienten fick vården (genomförda).",
         ("all",),
     ),
     Indicator(
@@ -247,6 +276,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "pathways",
         "Pathways that left the list without treatment here (no longer needed, treated "
         "elsewhere, declined, deceased, registered in error, other).",
+        "Vårdförlopp som lämnade väntelistan utan att vården gavs här (behövs inte längre, vårdad"
+        " på annat håll, patienten tackade nej, avliden, felregistrerad, annan orsak).",
         ("all",),
     ),
     Indicator(
@@ -257,6 +288,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "outflow_treated + outflow_removed_other",
         "pathways",
         "Every pathway that left the list in the period.",
+        "Alla vårdförlopp som lämnade väntelistan under perioden: genomförda och avslutade av "
+        "annat skäl tillsammans.",
         ("all",),
     ),
     Indicator(
@@ -269,6 +302,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "pathways",
         "Pathways moved here from another unit while waiting. Only when the cut has unit or "
         "provider; otherwise 0. A transfer is not a new referral and not an outflow.",
+        "Vårdförlopp som under väntan flyttades hit från en annan enhet. Räknas bara när "
+        "indelningen har enhet eller vårdgivare, annars 0. En överföring är varken en ny remiss "
+        "eller ett utflöde.",
         ("all",),
     ),
     Indicator(
@@ -281,6 +317,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "pathways",
         "Pathways moved from here to another unit while waiting: still on some list, so not "
         "in the outflow.",
+        "Vårdförlopp som under väntan flyttades härifrån till en annan enhet. De står fortfarande"
+        " på en väntelista och ingår därför inte i utflödet.",
         ("all",),
     ),
     Indicator(
@@ -293,6 +331,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "How much the list grew (positive) or shrank in the period; the stock-flow identity "
         "queue_start + inflow + transferred_in − outflow − transferred_out = queue_end always "
         "holds.",
+        "Hur mycket väntelistan växte (positivt tal) eller krympte under perioden. Sambandet kö "
+        "vid periodens början + inflöde + överförda in − utflöde − överförda ut = kö vid "
+        "periodens slut gäller alltid.",
         ("all",),
     ),
     Indicator(
@@ -303,6 +344,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "waiting_count at period_end",
         "pathways",
         "The list as it stood at the end of the period's last day.",
+        "Väntelistan som den såg ut vid slutet av periodens sista dag.",
         ("all",),
     ),
     # --- Primary care ---------------------------------------------------------------------
@@ -315,6 +357,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "(3 days since 2019) / all treated primary_assessment pathways removed in the period",
         "share 0–1",
         "The 3-day assessment in primary care by licensed staff (DOMAIN.md §1.1).",
+        "Andel av periodens genomförda medicinska bedömningar i primärvården, av legitimerad "
+        "personal, som gjordes inom 3 dagar.",
         ("national",),
     ),
     Indicator(
@@ -327,6 +371,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "share 0–1",
         "Contact with primary care on the day the patient sought it; empty where the region "
         "sends no primary_contact pathways.",
+        "Andel av periodens genomförda kontakter med primärvården som skedde samma dag som "
+        "patienten sökte; tom där regionen inte skickar några vårdförlopp för kontakt med "
+        "primärvården.",
         ("national",),
     ),
     # --- Capacity: current wait, spare capacity, load and pressure -------------------------
@@ -338,6 +385,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "clock starts in the 8 weeks ending d / 8",
         "pathways per week",
         "Recent inflow, the D of DOMAIN.md §6.",
+        "Inflödet den senaste tiden: startade väntetider under de 8 veckor som slutar dag d, "
+        "delat med 8.",
         ("national",),
     ),
     Indicator(
@@ -348,6 +397,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "treated removals in the 8 weeks ending d / 8",
         "pathways per week",
         "Recent throughput, the C of DOMAIN.md §6 (what was performed, not what was planned).",
+        "Produktionen den senaste tiden: genomförda under de 8 veckor som slutar dag d, delat med"
+        " 8 (det som faktiskt utfördes, inte det som planerades).",
         ("national",),
     ),
     Indicator(
@@ -358,6 +409,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "demand_per_week / capacity_per_week",
         "ratio (dimensionless)",
         "At 1 or more the queue grows (DOMAIN.md §6).",
+        "Efterfrågan per vecka delad med kapacitet per vecka. Vid 1 eller mer växer kön.",
         ("national",),
     ),
     Indicator(
@@ -369,6 +421,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "ratio (days / days)",
         "Above 1 the target will likely be missed (DOMAIN.md §6, Fong et al.). Empty when the "
         "limit is 0 or absent.",
+        "Två gånger de väntandes genomsnittliga väntetid hittills, delat med vårdgarantins gräns "
+        "i dagar. Över 1 nås målet sannolikt inte (Fong m.fl.). Tomt när gränsen är 0 eller "
+        "saknas.",
         ("national",),
     ),
     Indicator(
@@ -381,6 +436,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "How long a patient referred on day d can expect to wait if the unit keeps treating at "
         "its pace of the last 8 weeks in first-come order. Empty (no data) when nothing was "
         "treated in those weeks.",
+        "Hur länge en patient som remitteras dag d kan räkna med att vänta om enheten fortsätter "
+        "att behandla i samma takt som de senaste 8 veckorna och i turordning. Tomt (inga "
+        "uppgifter) när ingen behandlades under de veckorna.",
         ("national",),
     ),
     Indicator(
@@ -392,6 +450,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "yes/no",
         "The unit can take patients from others and still keep its own guarantee with margin. "
         "Empty without a limit or an estimate.",
+        "Enheten kan ta emot patienter från andra och ändå hålla sin egen vårdgaranti med "
+        "marginal: det aktuella väntetidsläget är högst halva vårdgarantins gräns. Tomt utan "
+        "tidsgräns eller utan uppskattning.",
         ("national",),
     ),
 )

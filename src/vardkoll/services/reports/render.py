@@ -335,16 +335,34 @@ def render_pdf(report: MonthlyReport, lang: str = "sv") -> bytes:
 _FORMATS = {"share": "0.0%", "days": "0.0", "count": "#,##0", "net": "+#,##0;-#,##0;0"}
 
 
-def _definitions(report: MonthlyReport, lang: str) -> list[tuple[str, str, str, str]]:
+def _definitions(report: MonthlyReport, lang: str) -> list[tuple[str, ...]]:
+    """The README's table of definitions, header first, one row per indicator shown.
+
+    The English workbook keys each row by the machine field code and keeps the formula, for
+    whoever reproduces the numbers from the API. The Swedish one names the column as its
+    sheet heads it (the sheets show no codes) and explains it in Swedish only: the formulas
+    are English prose in terms of the field codes, so a Swedish reader gets the help instead.
+    """
     by_name = {i.name: i for i in INDICATORS}
-    seen: dict[str, tuple[str, str, str, str]] = {}
+    seen: dict[str, tuple[str, ...]] = {}
     for table in report.tables:
         for column in table.columns:
             indicator = by_name.get(column.key)
-            if indicator is not None and column.key not in seen:
-                name = indicator.name_sv if lang == "sv" else indicator.name_en
-                seen[column.key] = (column.key, name, indicator.formula, indicator.help)
-    return list(seen.values())
+            if indicator is None or column.key in seen:
+                continue
+            if lang == "sv":
+                seen[column.key] = (column.sv, indicator.name_sv, indicator.help_sv)
+            else:
+                seen[column.key] = (
+                    column.key,
+                    indicator.name_en,
+                    indicator.formula,
+                    indicator.help,
+                )
+    header: tuple[str, ...] = (word("column", lang), word("meaning", lang))
+    if lang != "sv":
+        header += (word("formula", lang),)
+    return [(*header, word("help", lang)), *seen.values()]
 
 
 def render_xlsx(report: MonthlyReport, lang: str = "sv") -> bytes:
@@ -372,7 +390,6 @@ def render_xlsx(report: MonthlyReport, lang: str = "sv") -> bytes:
         *((sheet_name(t, lang), t.title(lang)) for t in report.tables),
         (),
         (word("definitions", lang),),
-        (word("column", lang), word("meaning", lang), word("formula", lang), word("help", lang)),
         *_definitions(report, lang),
     ]
     for line in lines:

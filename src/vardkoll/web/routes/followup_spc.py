@@ -107,8 +107,7 @@ def spc_page(
         signals=signals,
         share=definition.unit.startswith("share"),
         indicator_label=indicator_name(ctx, indicator),
-        # The definitions' help is written in English; the Swedish page names the unit only.
-        indicator_help=definition.help if ctx.lang == "en" else "",
+        indicator_help=definition.help_sv if ctx.lang == "sv" else definition.help,
         unit_label=ctx._(UNIT_LABELS.get(definition.unit, definition.unit)),
         indicators=[(n, indicator_name(ctx, n)) for n in fu.SPC_INDICATORS],
         entry_types=[(e, entry_label(e, ctx._)) for e in ENTRY_TYPES],
