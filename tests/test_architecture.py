@@ -8,6 +8,7 @@ it without looking outside.
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
@@ -152,6 +153,33 @@ def test_web_and_api_do_not_import_each_other(layer: str, other: str) -> None:
         for name in _imports(path):
             top = ".".join(name.split(".")[:2])
             assert top != f"vardkoll.{other}", f"{path.relative_to(SRC)} imports {name}"
+
+
+INTERFACES = ("web", "api", "cli", "http")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _modules() if _layer(p) in INTERFACES],
+    ids=lambda p: str(p.relative_to(SRC)),
+)
+def test_interfaces_use_the_services_faces(path: Path) -> None:
+    """An interface names ``vardkoll.services.access``, never ``vardkoll.services.access.auth``:
+    each services subpackage's ``__init__`` is its face, so its modules can be split or merged
+    without touching the pages, the API or the CLI."""
+    for name in _imports(path):
+        parts = name.split(".")
+        if parts[:2] == ["vardkoll", "services"]:
+            assert len(parts) <= 3, f"{path.relative_to(SRC)} imports {name}: use its face"
+
+
+def test_every_services_face_exports_what_it_imports() -> None:
+    for init in sorted((SRC / "services").glob("*/__init__.py")):
+        module = importlib.import_module(_dotted(init))
+        exported = set(getattr(module, "__all__", ()))
+        assert exported, f"{_dotted(init)} has no __all__"
+        missing = sorted(n for n in exported if not hasattr(module, n))
+        assert missing == [], f"{_dotted(init)} exports names it does not define: {missing}"
 
 
 def test_every_package_has_a_rank() -> None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from vardkoll.api.schemas import PathwayPublic
 from vardkoll.domain import parse_day
 from vardkoll.http.problems import Problem
-from vardkoll.services.followup.patients import PathwayRow
+from vardkoll.services.followup import PathwayRow
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {"application/problem+json": {}}}

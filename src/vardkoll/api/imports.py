@@ -27,7 +27,7 @@ from vardkoll.api.schemas import (
 from vardkoll.domain import InputError, PermissionDenied
 from vardkoll.http.context import Ctx, CtxDep
 from vardkoll.http.problems import Problem, problem, problem_response
-from vardkoll.services.imports.api_imports import (
+from vardkoll.services.imports import (
     ACCEPTED_SUFFIXES,
     MAX_FILES,
     ImportOperation,

@@ -22,9 +22,8 @@ from vardkoll.analytics import DIMENSIONS, INDICATORS, RULES
 from vardkoll.domain import ENTRY_TYPES, parse_day
 from vardkoll.http.context import Ctx, CtxDep
 from vardkoll.http.problems import Problem
+from vardkoll.services.followup import indicator_table, store_facts
 from vardkoll.services.followup import indicators as fu
-from vardkoll.services.followup.cuts import indicator_table
-from vardkoll.services.followup.overview import store_facts
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {"application/problem+json": {}}}

@@ -18,12 +18,13 @@ from fastapi import Query
 from vardkoll.api._common import AsOf, as_of_date, v1_router
 from vardkoll.api.schemas import OverviewCellPublic, OverviewPublic, TrendPointPublic, TrendPublic
 from vardkoll.http.context import Ctx, CtxDep
-from vardkoll.services.followup.disclosure import (
+from vardkoll.services.followup import (
     ShownOverview,
     disclosure_threshold,
+    pick_region,
+    region_overview,
     shown_overview,
 )
-from vardkoll.services.followup.overview import pick_region, region_overview
 
 router = v1_router()
 

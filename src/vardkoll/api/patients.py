@@ -9,7 +9,7 @@ from fastapi import Query
 from vardkoll.api._common import pathway_public, v1_router
 from vardkoll.api.schemas import PatientPublic
 from vardkoll.http.context import CtxDep
-from vardkoll.services.followup.patients import patient_record
+from vardkoll.services.followup import patient_record
 
 router = v1_router()
 

@@ -10,7 +10,7 @@ from vardkoll.api._common import pathway_public, v1_router
 from vardkoll.api.schemas import PathwaysPublic
 from vardkoll.domain import ENTRY_TYPES
 from vardkoll.http.context import CtxDep
-from vardkoll.services.followup.patients import WAITING_SORTS, WaitingListQuery, waiting_list
+from vardkoll.services.followup import WAITING_SORTS, WaitingListQuery, waiting_list
 
 router = v1_router()
 

@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
         ] = True,
     ) -> None:
         """Write a consistent backup: operational store, analytics file, pseudonym key file."""
-        from vardkoll.services.operations.backup import create_backup
+        from vardkoll.services.operations import create_backup
 
         report = create_backup(
             out, settings=get_settings(), include_analytics=analytics, checksum=checksum
@@ -65,7 +65,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Restore a backup: checked completely first, then swapped in atomically."""
-        from vardkoll.services.operations.backup import restore_backup
+        from vardkoll.services.operations import restore_backup
 
         report = restore_backup(archive, settings=get_settings(), force=force)
         m = report.manifest

@@ -70,7 +70,7 @@ def build_command(
     ] = False,
 ) -> None:
     """Rebuild the analytics store; readers switch to the new file at once, never half-built."""
-    from vardkoll.services.imports.workflows import build_analytics_store, load_national_files
+    from vardkoll.services.imports import build_analytics_store, load_national_files
     from vardkoll.store import ImportRejected
 
     settings = get_settings()

@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from vardkoll.http.app import create_app
-        from vardkoll.services.operations.demo import prepare_demo
+        from vardkoll.services.operations import prepare_demo
 
         os.environ.setdefault("VARDKOLL_ENVIRONMENT", "demo")
         settings = get_settings()

@@ -22,7 +22,7 @@ from vardkoll.domain import InputError
 from vardkoll.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from vardkoll.services.imports.workflows import FileImportResult
+    from vardkoll.services.imports import FileImportResult
 
 SHOWN_PROBLEMS = 20
 
@@ -168,7 +168,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Validate and store files, one transaction per file; report every problem."""
         from vardkoll.ingest import write_error_report
-        from vardkoll.services.imports.workflows import import_files
+        from vardkoll.services.imports import import_files
 
         if lang not in _TEXT:
             raise InputError(f"--lang must be sv or en; got {lang!r}.")
@@ -246,7 +246,7 @@ def watch_command(
     import signal
     import threading
 
-    from vardkoll.services.operations.watched_imports import watch, watch_once
+    from vardkoll.services.operations import watch, watch_once
 
     if lang not in _TEXT:
         raise InputError(f"--lang must be sv or en; got {lang!r}.")

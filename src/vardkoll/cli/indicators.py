@@ -106,7 +106,7 @@ def register(app: typer.Typer) -> None:
             waiting_at,
             write_bundle,
         )
-        from vardkoll.services.reports.bundle import mask_bundle, mask_table
+        from vardkoll.services.reports import mask_bundle, mask_table
 
         day = _parse_date(as_of)
         chosen = method or ("portable" if backend == "spark" else "sweep")

@@ -43,8 +43,7 @@ def monthly(
         raise InputError(f"--format must be pdf or xlsx; got {fmt!r}.", field="format")
     if lang not in ("sv", "en"):
         raise InputError(f"--lang must be sv or en; got {lang!r}.", field="lang")
-    from vardkoll.services.reports.monthly import report_for
-    from vardkoll.services.reports.render import render, report_filename
+    from vardkoll.services.reports import render, report_filename, report_for
 
     settings = get_settings()
     with Progress(

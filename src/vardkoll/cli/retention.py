@@ -33,7 +33,7 @@ def run(
     ] = IMPORT_FILES_DAYS,
 ) -> None:
     """Purge audit records past VARDKOLL_AUDIT_RETENTION_YEARS, expired sessions, old files."""
-    from vardkoll.services.access.retention import run_retention
+    from vardkoll.services.access import run_retention
 
     report = run_retention(
         settings=get_settings(),

@@ -13,7 +13,7 @@ from rich.table import Table
 from vardkoll.cli._options import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
 from vardkoll.cli.console import console, err_console
 from vardkoll.domain import StoreError
-from vardkoll.services.access.roles import ROLE_NAMES, role_spec
+from vardkoll.services.access import ROLE_NAMES, role_spec
 from vardkoll.settings import get_settings
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def add(
     ] = False,
 ) -> None:
     """Add an account; the password is asked for (twice) unless --oidc-only."""
-    from vardkoll.services.access.accounts import create_user
+    from vardkoll.services.access import create_user
 
     password: str | None = None
     if not oidc_only:
@@ -75,7 +75,7 @@ def add(
 @users.command("list")
 def list_() -> None:
     """List every account with its role and scope."""
-    from vardkoll.services.access.accounts import list_users
+    from vardkoll.services.access import list_users
 
     with account_session() as session:
         accounts = list_users(session)
@@ -95,7 +95,7 @@ def list_() -> None:
 @users.command("disable")
 def disable(username: str) -> None:
     """Disable an account: its sessions and tokens stop working at once."""
-    from vardkoll.services.access.accounts import set_active
+    from vardkoll.services.access import set_active
 
     with account_session() as session:
         set_active(session, username, active=False)
@@ -105,7 +105,7 @@ def disable(username: str) -> None:
 @users.command("enable")
 def enable(username: str) -> None:
     """Enable a disabled account again."""
-    from vardkoll.services.access.accounts import set_active
+    from vardkoll.services.access import set_active
 
     with account_session() as session:
         set_active(session, username, active=True)
@@ -132,8 +132,7 @@ def token_create(
     ] = DEFAULT_TOKEN_DAYS,
 ) -> None:
     """Create a token (printed once, on standard output; only its hash is stored)."""
-    from vardkoll.services.access.accounts import get_user
-    from vardkoll.services.access.tokens import create_api_token
+    from vardkoll.services.access import create_api_token, get_user
 
     with account_session() as session:
         value = create_api_token(session, username=username, name=name, expires_days=expires)
@@ -152,7 +151,7 @@ def token_list(
     username: Annotated[str | None, typer.Argument(help="Only this account's tokens.")] = None,
 ) -> None:
     """List tokens: id, account, name, created, valid until, state (never the token)."""
-    from vardkoll.services.access.tokens import list_tokens
+    from vardkoll.services.access import list_tokens
 
     with account_session() as session:
         rows = list_tokens(session, username=username)
@@ -169,7 +168,7 @@ def token_revoke(
     token_id: Annotated[int, typer.Argument(help="The id `vardkoll users token list` shows.")],
 ) -> None:
     """Revoke a token: it stops working at once."""
-    from vardkoll.services.access.tokens import revoke_token
+    from vardkoll.services.access import revoke_token
 
     with account_session() as session:
         token = revoke_token(session, token_id=token_id)

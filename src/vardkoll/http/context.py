@@ -19,15 +19,17 @@ from sqlalchemy.orm import Session
 
 from vardkoll.domain import PermissionDenied, StoreError, VardkollError
 from vardkoll.http.i18n import LANGUAGES, pick_language, translations
-from vardkoll.services.access.accounts import principal_of, user_for_token
-from vardkoll.services.access.audit import Actor
-from vardkoll.services.access.auth import (
+from vardkoll.services.access import (
+    Actor,
+    Principal,
+    Scope,
     SessionInfo,
     load_session,
+    principal_of,
     touch_session,
     update_session_data,
+    user_for_token,
 )
-from vardkoll.services.access.scope import Principal, Scope
 from vardkoll.settings import Settings
 from vardkoll.store import User
 

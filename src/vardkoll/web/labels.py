@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterable
 
 from vardkoll.domain import REGIONS, SPECIALTIES
 from vardkoll.http.i18n import N_
-from vardkoll.services.access.roles import ROLES
-from vardkoll.services.followup.indicators import names
+from vardkoll.services.access import ROLES
+from vardkoll.services.followup import names
 from vardkoll.settings import Settings
 
 ENTRY_TYPE_LABELS: dict[str, str] = {

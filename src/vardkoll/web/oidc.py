@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from vardkoll.domain import PermissionDenied
 from vardkoll.http.context import SESSION_COOKIE
-from vardkoll.services.access.auth import start_session
+from vardkoll.services.access import start_session
 from vardkoll.settings import Settings
 from vardkoll.store import User
 from vardkoll.web.routes.auth import set_cookie

@@ -16,9 +16,16 @@ from pydantic import BaseModel
 
 from vardkoll.domain import InputError, NotFound
 from vardkoll.http.context import Ctx
-from vardkoll.services.planning.data import PlanningKey
-from vardkoll.services.planning.forms import FIELDS, SLOTS, Problem, scenario_fields
-from vardkoll.services.planning.planner import PlanningCase, planning_case, planning_choices
+from vardkoll.services.planning import (
+    FIELDS,
+    SLOTS,
+    PlanningCase,
+    PlanningKey,
+    Problem,
+    planning_case,
+    planning_choices,
+    scenario_fields,
+)
 
 __all__ = [
     "GoalDep",

@@ -17,9 +17,7 @@ from babel.numbers import format_decimal
 
 from vardkoll.http.i18n import BABEL_LOCALE, N_
 from vardkoll.planning import PlanDeviation, PlanWeek, ScenarioOutcome
-from vardkoll.services.planning.data import PlanningKey
-from vardkoll.services.planning.planner import PlanningCase
-from vardkoll.services.planning.questions import GoalAnswer
+from vardkoll.services.planning import GoalAnswer, PlanningCase, PlanningKey
 from vardkoll.web.labels import entry_label, specialty_label
 from vardkoll.web.tables import Column, Table
 

@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from vardkoll import __version__
 from vardkoll.http.context import Ctx
 from vardkoll.http.i18n import N_, fmt_date, fmt_datetime, fmt_int, fmt_share
-from vardkoll.services.access.scope import Scope
+from vardkoll.services.access import Scope
 from vardkoll.web.labels import OUTCOME_LABELS, entry_label, role_label, specialty_label
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

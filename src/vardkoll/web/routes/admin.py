@@ -32,25 +32,25 @@ from vardkoll.domain import (
 )
 from vardkoll.http.context import Ctx, CtxDep
 from vardkoll.http.i18n import LANGUAGES, N_
-from vardkoll.services.access import audit
-from vardkoll.services.access.accounts import create_user, list_users, set_active
-from vardkoll.services.access.log_extract import (
-    acting_for_label,
-    action_label,
-    column_titles,
-    extract_pdf,
-    purpose_label,
-    readable_rows,
-)
-from vardkoll.services.access.roles import ROLE_NAMES
-from vardkoll.services.access.tokens import (
+from vardkoll.services.access import (
     DEFAULT_TOKEN_DAYS,
     MAX_TOKEN_DAYS,
+    ROLE_NAMES,
+    acting_for_label,
+    action_label,
+    audit,
+    column_titles,
     create_api_token,
+    create_user,
+    extract_pdf,
     list_tokens,
+    list_users,
+    purpose_label,
+    readable_rows,
     revoke_token,
+    set_active,
 )
-from vardkoll.services.followup.indicators import names
+from vardkoll.services.followup import names
 from vardkoll.web.labels import region_name, role_label
 from vardkoll.web.tables import neutralise
 from vardkoll.web.templating import render

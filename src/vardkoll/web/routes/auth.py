@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from vardkoll.domain import MUNICIPALITIES
 from vardkoll.http.context import LANG_COOKIE, SESSION_COOKIE, CsrfFailed, Ctx, CtxDep
 from vardkoll.http.i18n import N_
-from vardkoll.services.access.auth import (
+from vardkoll.services.access import (
     SignInFailed,
     SignInThrottled,
     authenticate,

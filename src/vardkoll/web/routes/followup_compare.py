@@ -12,7 +12,7 @@ from vardkoll.domain import ENTRY_TYPES, InputError, NotFound
 from vardkoll.http.context import Ctx, CtxDep
 from vardkoll.services.followup import compare as fc
 from vardkoll.services.followup import indicators as fu
-from vardkoll.services.followup.overview import region_choices
+from vardkoll.services.followup import region_choices
 from vardkoll.web.labels import entry_label, region_name
 from vardkoll.web.routes.followup_charts import funnel_spec
 from vardkoll.web.routes.followup_common import (

@@ -19,15 +19,13 @@ from vardkoll.analytics import trend_dates
 from vardkoll.domain import InputError, NotFound
 from vardkoll.http.context import Ctx, CtxDep
 from vardkoll.http.i18n import fmt_date, fmt_int, fmt_share
-from vardkoll.services.followup.disclosure import (
+from vardkoll.services.followup import (
     ShownOverview,
     disclosure_threshold,
-    shown_overview,
-)
-from vardkoll.services.followup.overview import (
     pick_region,
     region_choices,
     region_overview,
+    shown_overview,
     store_facts,
 )
 from vardkoll.web.labels import entry_label, region_name, specialty_label, unit_names

@@ -17,13 +17,13 @@ from fastapi.responses import Response
 
 from vardkoll.domain import ENTRY_TYPES, SPECIALTIES, NotFound
 from vardkoll.http.context import Ctx, CtxDep
-from vardkoll.services.followup.overview import store_facts
-from vardkoll.services.followup.patients import (
+from vardkoll.services.followup import (
     WAITING_SORTS,
     PathwayRow,
     PurposeRequired,
     WaitingListQuery,
     patient_record,
+    store_facts,
     waiting_list,
 )
 from vardkoll.web.labels import entry_label, region_name, specialty_label, unit_name, unit_names

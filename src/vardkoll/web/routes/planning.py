@@ -18,16 +18,18 @@ from fastapi.responses import JSONResponse, Response
 
 from vardkoll.domain import InputError, NotFound
 from vardkoll.http.context import Ctx, CtxDep
-from vardkoll.services.planning.forms import (
+from vardkoll.services.planning import (
     FIELDS,
     SLOTS,
+    GoalAnswer,
+    PlanningCase,
+    PlanningWarmer,
     default_goal_date,
+    goal_answer,
     parse_goal,
+    planning_choices,
     scenario_fields,
 )
-from vardkoll.services.planning.planner import PlanningCase, planning_choices
-from vardkoll.services.planning.questions import GoalAnswer, goal_answer
-from vardkoll.services.planning.warmup import PlanningWarmer
 from vardkoll.web.planning_request import (
     GoalDep,
     GoalQuery,

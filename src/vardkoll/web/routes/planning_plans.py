@@ -15,15 +15,15 @@ from fastapi.responses import RedirectResponse, Response
 
 from vardkoll.domain import NotFound
 from vardkoll.http.context import Ctx, CtxDep
-from vardkoll.services.planning.data import PlanningKey
-from vardkoll.services.planning.forms import parse_goal
-from vardkoll.services.planning.production_plans import (
+from vardkoll.services.planning import (
+    PlanningKey,
+    goal_answer,
     list_plans,
+    parse_goal,
     plan_follow_up,
     save_plan,
     unit_names,
 )
-from vardkoll.services.planning.questions import goal_answer
 from vardkoll.web.planning_request import pick_case
 from vardkoll.web.planning_views import follow_up_table, plan_table, queue_label
 from vardkoll.web.routes.overview import cell_formatter

@@ -16,9 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from vardkoll.domain import InputError, NotFound
 from vardkoll.http.context import Ctx, CtxDep
 from vardkoll.planning import ScenarioOutcome
-from vardkoll.services.planning.forms import parse_scenarios
-from vardkoll.services.planning.planner import PlanningCase
-from vardkoll.services.planning.questions import scenario_outcomes
+from vardkoll.services.planning import PlanningCase, parse_scenarios, scenario_outcomes
 from vardkoll.web.planning_request import (
     ScenarioDep,
     ScenarioQuery,

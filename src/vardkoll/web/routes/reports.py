@@ -19,12 +19,14 @@ from fastapi.responses import Response
 
 from vardkoll.domain import InputError, NotFound, PermissionDenied
 from vardkoll.http.context import Ctx, CtxDep
-from vardkoll.services.reports.monthly import parse_month, report_for, store_summary
-from vardkoll.services.reports.render import (
+from vardkoll.services.reports import (
     FORMATS,
     media_type,
+    parse_month,
     render,
     report_filename,
+    report_for,
+    store_summary,
 )
 from vardkoll.web.labels import region_label
 from vardkoll.web.templating import render as render_page
