@@ -178,6 +178,9 @@ def test_every_services_face_exports_what_it_imports() -> None:
         module = importlib.import_module(_dotted(init))
         exported = set(getattr(module, "__all__", ()))
         assert exported, f"{_dotted(init)} has no __all__"
+        # A name equal to a module's would be replaced by that module once anyone imports it.
+        modules = {p.stem for p in init.parent.glob("*.py")}
+        assert exported.isdisjoint(modules), f"{_dotted(init)} exports module names"
         missing = sorted(n for n in exported if not hasattr(module, n))
         assert missing == [], f"{_dotted(init)} exports names it does not define: {missing}"
 

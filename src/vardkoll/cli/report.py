@@ -43,7 +43,7 @@ def monthly(
         raise InputError(f"--format must be pdf or xlsx; got {fmt!r}.", field="format")
     if lang not in ("sv", "en"):
         raise InputError(f"--lang must be sv or en; got {lang!r}.", field="lang")
-    from vardkoll.services.reports import render, report_filename, report_for
+    from vardkoll.services.reports import render_report, report_filename, report_for
 
     settings = get_settings()
     with Progress(
@@ -61,7 +61,7 @@ def monthly(
 
         report = report_for(settings, region, month, progress=advance)
         bar.update(task, completed=len(_STEPS), description=_LABELS["render"])
-        body = render(report, fmt, lang)
+        body = render_report(report, fmt, lang)
         bar.update(task, completed=len(_STEPS) + 1)
     target = out or Path(report_filename(report, fmt))
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from vardkoll.services._faces import load_name
 if TYPE_CHECKING:
     from vardkoll.services.reports.bundle import mask_bundle, mask_table
     from vardkoll.services.reports.monthly import parse_month, report_for, store_summary
-    from vardkoll.services.reports.render import FORMATS, media_type, render, report_filename
+    from vardkoll.services.reports.render import FORMATS, media_type, render_report, report_filename
 
 _HOME: dict[str, str] = {
     "FORMATS": "render",
@@ -23,7 +23,7 @@ _HOME: dict[str, str] = {
     "mask_table": "bundle",
     "media_type": "render",
     "parse_month": "monthly",
-    "render": "render",
+    "render_report": "render",
     "report_filename": "render",
     "report_for": "monthly",
     "store_summary": "monthly",
@@ -40,7 +40,7 @@ __all__ = [
     "mask_table",
     "media_type",
     "parse_month",
-    "render",
+    "render_report",
     "report_filename",
     "report_for",
     "store_summary",

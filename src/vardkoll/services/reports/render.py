@@ -34,8 +34,8 @@ __all__ = [
     "OUTLIERS",
     "SHEETS",
     "media_type",
-    "render",
     "render_pdf",
+    "render_report",
     "render_xlsx",
     "report_filename",
     "sheet_name",
@@ -427,6 +427,6 @@ def render_xlsx(report: MonthlyReport, lang: str = "sv") -> bytes:
     return buffer.getvalue()
 
 
-def render(report: MonthlyReport, fmt: str, lang: str = "sv") -> bytes:
+def render_report(report: MonthlyReport, fmt: str, lang: str = "sv") -> bytes:
     """The report as ``pdf`` or ``xlsx`` bytes."""
     return render_pdf(report, lang) if fmt == "pdf" else render_xlsx(report, lang)

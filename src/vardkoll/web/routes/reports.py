@@ -23,7 +23,7 @@ from vardkoll.services.reports import (
     FORMATS,
     media_type,
     parse_month,
-    render,
+    render_report,
     report_filename,
     report_for,
     store_summary,
@@ -77,7 +77,7 @@ def _built(ctx: Ctx, region: str, month: str, fmt: str) -> tuple[str, bytes]:
     if hit is not None:
         return hit[1], hit[2]
     report = report_for(ctx.settings, region, month)
-    name, body = report_filename(report, fmt), render(report, fmt, ctx.lang)
+    name, body = report_filename(report, fmt), render_report(report, fmt, ctx.lang)
     with _LOCK:
         _BUILT[key] = (now, name, body)
         while len(_BUILT) > _KEEP:

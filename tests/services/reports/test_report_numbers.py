@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
-from tests.reports.conftest import MONTH, MONTH_END, REGION
+from tests.services.reports.conftest import MONTH, MONTH_END, REGION
 
 from vardkoll.services.reports.model import MonthlyReport
 from vardkoll.services.reports.render import SHEETS, changes, render_xlsx, sheet_name

@@ -15,7 +15,7 @@ from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "audit_dependencies.py"
+SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "audit_dependencies.py"
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from vardkoll.settings import Settings
 from vardkoll.store import make_engine, store_checksum, upgrade
 from vardkoll.store._auth_models import User
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 # Ages of the audit records in days: some past five years, some well within, one just inside.
 AUDIT_AGES_DAYS = (2600, 2200, 1900, 1820, 1500, 400, 30, 1)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from tests.reports.conftest import AS_OF, MONTH, REGION
+from tests.services.reports.conftest import AS_OF, MONTH, REGION
 
 from vardkoll.analytics import IndicatorTables, funnel, funnel_limits
 from vardkoll.services.reports.chart_images import chart_png

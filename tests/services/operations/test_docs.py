@@ -15,7 +15,7 @@ import typer
 
 from vardkoll.cli.main import app
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 GUIDE = ROOT / "docs" / "how-to" / "operations.md"
 REFERENCE = ROOT / "docs" / "reference" / "cli.md"
 COMMANDS = ("backup", "restore", "imports watch", "retention run")
