@@ -179,6 +179,28 @@ def test_compare_page_funnel_intervals_and_case_mix(fworld: World) -> None:
     assert b"Ortopedmottagningen" in csv_text
 
 
+def test_the_funnel_plot_has_a_legend_in_the_page_language(fworld: World) -> None:
+    """Issue 07: the funnel plot had no legend (colour, dash and line unexplained)."""
+    client = fworld.client("samordnare")
+    url = "/followup/compare/funnel.json?region=19&entry_type=treatment&mix=priority"
+    lines, target, points = client.get(url).json()["layer"]
+    assert points["encoding"]["color"]["title"] == "Läge i tratten"
+    assert points["encoding"]["color"].get("legend") is not None
+    assert {p["position"] for p in points["data"]["values"]} <= {
+        "Inom tratten",
+        "Över 95 %-gränsen",
+        "Över 99,8 %-gränsen",
+        "Under 95 %-gränsen",
+        "Under 99,8 %-gränsen",
+    }
+    assert {v["level"] for v in lines["data"]["values"]} == {"95 %", "99,8 %"}
+    assert lines["encoding"]["strokeDash"]["title"] == "Gräns"
+    assert target["data"]["values"][0]["line"] == "Regionens andel"
+    english = client.get(url + "&lang=en").json()["layer"]
+    assert english[2]["encoding"]["color"]["title"] == "Funnel position"
+    assert {v["level"] for v in english[0]["data"]["values"]} == {"95 %", "99.8 %"}
+
+
 def test_within_and_judged_recovers_the_engine_counts() -> None:
     for within, judged in ((0, 1), (1, 1), (37, 75), (999, 1000), (1, 3)):
         share = within / judged

@@ -49,8 +49,17 @@ def funnel_spec(
     y_title: str,
     limit_label: str,
     description: str,
+    positions: Mapping[str, str] | None = None,
+    legend_titles: tuple[str, str, str] = ("Funnel position", "Limit", "Region's share"),
+    lang: str = "sv",
 ) -> dict[str, Any]:
-    """Units as points (size on x, share on y) inside the 95 % and 99.8 % funnel."""
+    """Units as points (size on x, share on y) inside the 95 % and 99.8 % funnel.
+
+    The legend says what colour, dash and line mean: a unit's place in the funnel in words
+    (``positions``), the 95 % and 99.8 % limits by dash, the region's share as the solid line.
+    """
+    names = dict(positions or {})
+    position_title, limit_title, target_title = legend_titles
     target = float(units["target"].iloc[0])
     largest = int(units["judged"].max())
     sizes = np.unique(np.geomspace(1, max(largest * 1.1, 10), 80).astype(np.int64))
@@ -58,9 +67,15 @@ def funnel_spec(
     for level in (0.95, 0.998):
         low, high = funnel_limits(target, sizes, level=level)
         tag = f"{level * 100:g} %"
+        shown_tag = tag.replace(".", ",") if lang == "sv" else tag
         for side, values in (("low", low), ("high", high)):
             lines += [
-                {"n": int(n), "limit": float(v), "series": f"{limit_label} {tag} ({side})"}
+                {
+                    "n": int(n),
+                    "limit": float(v),
+                    "series": f"{limit_label} {tag} ({side})",
+                    "level": shown_tag,
+                }
                 for n, v in zip(sizes, values, strict=True)
             ]
     points = [
@@ -68,7 +83,7 @@ def funnel_spec(
             "unit": str(r["name"]),
             "n": int(r["judged"]),
             "share": float(r["share"]),
-            "position": str(r["position"]),
+            "position": names.get(str(r["position"]), str(r["position"])),
         }
         for r in units.to_dict(orient="records")
     ]
@@ -81,17 +96,31 @@ def funnel_spec(
         "layer": [
             {
                 "data": {"values": lines},
-                "mark": {"type": "line", "strokeDash": [4, 3], "color": "#555555"},
+                "mark": {"type": "line", "color": "#555555"},
                 "encoding": {
                     "x": x,
                     "y": {"field": "limit", "type": "quantitative"},
                     "detail": {"field": "series"},
+                    "strokeDash": {
+                        "field": "level",
+                        "type": "nominal",
+                        "title": limit_title,
+                        "scale": {"range": [[6, 3], [2, 2]]},
+                    },
                 },
             },
             {
-                "data": {"values": [{"target": target}]},
-                "mark": {"type": "rule", "color": "#333333"},
-                "encoding": {"y": {"field": "target", "type": "quantitative"}},
+                "data": {"values": [{"target": target, "line": target_title}]},
+                "mark": {"type": "rule"},
+                "encoding": {
+                    "y": {"field": "target", "type": "quantitative"},
+                    "stroke": {
+                        "field": "line",
+                        "type": "nominal",
+                        "title": None,
+                        "scale": {"range": ["#333333"]},
+                    },
+                },
             },
             {
                 "data": {"values": points},
@@ -104,7 +133,12 @@ def funnel_spec(
                         "title": y_title,
                         "axis": {"format": ".0%"},
                     },
-                    "color": {"field": "position", "type": "nominal", "legend": None},
+                    "color": {
+                        "field": "position",
+                        "type": "nominal",
+                        "title": position_title,
+                        "legend": {"orient": "bottom", "direction": "vertical"},
+                    },
                     "tooltip": [
                         {"field": "unit"},
                         {"field": "n"},

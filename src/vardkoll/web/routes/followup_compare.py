@@ -44,16 +44,22 @@ def _comparison(
     )
 
 
-def intervals_table(ctx: Ctx, data: fc.Comparison, sort: str, direction: str) -> Table:
-    """Each unit's share with its 95 % interval and funnel position — not a league table."""
+def position_labels(ctx: Ctx) -> dict[str, str]:
+    """A unit's place in the funnel, in words: the table's column and the plot's legend."""
     _ = ctx._
-    positions = {
+    return {
         "within": _("Within the funnel"),
         "above_95": _("Above 95 % limit"),
         "above_99.8": _("Above 99.8 % limit"),
         "below_95": _("Below 95 % limit"),
         "below_99.8": _("Below 99.8 % limit"),
     }
+
+
+def intervals_table(ctx: Ctx, data: fc.Comparison, sort: str, direction: str) -> Table:
+    """Each unit's share with its 95 % interval and funnel position — not a league table."""
+    _ = ctx._
+    positions = position_labels(ctx)
     columns = [
         Column("name", _("Unit")),
         Column("judged", _("Waiting with a limit"), "int"),
@@ -199,5 +205,8 @@ def funnel_json(
             y_title=ctx._("Share within the guarantee"),
             limit_label=ctx._("Limit"),
             description=ctx._("Funnel plot of the units' share within the guarantee"),
+            positions=position_labels(ctx),
+            legend_titles=(ctx._("Funnel position"), ctx._("Limit"), ctx._("Region's share")),
+            lang=ctx.lang,
         )
     )
