@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from pypdf.generic import BooleanObject
 from tests.services.reports.conftest import AS_OF, MONTH, REGION
 
 from vardkoll.analytics import IndicatorTables, funnel, funnel_limits
@@ -199,6 +200,27 @@ def test_the_pdf_states_its_language_title_and_outline(named: MonthlyReport) -> 
     titles = [o["/Title"] for o in reader.outline if isinstance(o, dict)]
     assert "Vad har förändrats" in titles
     assert "Rättvisa jämförelser" in titles
-    assert "/MarkInfo" not in root  # not tagged, and it does not pretend to be
+    # Tagged: marked content, a structure tree whose root holds the document's elements, and
+    # real headings and table header cells in it (not only a flag that claims it).
+    marked = root["/MarkInfo"]["/Marked"]
+    assert isinstance(marked, BooleanObject)
+    assert bool(marked)
+    tree = root["/StructTreeRoot"].get_object()
+    assert tree["/Type"] == "/StructTreeRoot"
+    kinds: set[str] = set()
+
+    def walk(node: object, depth: int = 0) -> None:
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            for child in node:
+                walk(child, depth)
+        elif isinstance(node, dict) and depth < 40:
+            if "/S" in node:
+                kinds.add(str(node["/S"]))
+            if "/K" in node:
+                walk(node["/K"], depth + 1)
+
+    walk(tree)
+    assert {"/H1", "/H2", "/Table", "/TH", "/TD", "/P"} <= kinds, kinds
     english = PdfReader(io.BytesIO(render_pdf(named, "en"))).trailer["/Root"]
     assert english["/Lang"] == "en-GB"
