@@ -34,7 +34,7 @@ def test_minimal_page_is_swedish(tmp_path) -> None:  # type: ignore[no-untyped-d
     assert 'lang="sv"' in page.text
 
 
-HEAVY = ("duckdb", "pandas", "ibis", "pyspark", "statsforecast", "reportlab")
+HEAVY = ("duckdb", "pandas", "ibis", "pyspark", "statsforecast", "reportlab", "weasyprint")
 _HELP_PROBE = """
 import json, sys
 from vardkoll.cli.main import main
