@@ -226,20 +226,6 @@ USERNAMES = {
 }
 
 
-# Defects this sweep found in areas other people are fixing at the same time (issue 07), listed
-# by route and problem so nothing else is let through. Each entry must still be found
-# (``test_known_defects_elsewhere_are_still_there``): remove it when it is fixed.
-KNOWN_ELSEWHERE: dict[tuple[str, str], str] = {}
-SEEN_ELSEWHERE: set[tuple[str, str]] = set()
-
-
-def _known(url: str, problem: str) -> tuple[str, str] | None:
-    for path, text in KNOWN_ELSEWHERE:
-        if url.startswith(path) and problem.startswith(text):
-            return (path, text)
-    return None
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     world = make_followup_world(Path(tmp_path_factory.mktemp("swedish")))
@@ -289,18 +275,6 @@ def test_every_page_is_swedish_without_codes(world: World, role: str) -> None:
             for problem in dict.fromkeys(
                 problems_in(visible_texts(kind, response.content), english)
             ):
-                known = _known(url, problem)
-                if known is not None:
-                    SEEN_ELSEWHERE.add(known)
-                else:
-                    report.append(f"{url} [{response.status_code}]: {problem}")
+                report.append(f"{url} [{response.status_code}]: {problem}")
     if report:
         pytest.fail(f"as {role}, {len(report)} problems:\n" + "\n".join(report), pytrace=False)
-
-
-def test_known_defects_elsewhere_are_still_there() -> None:
-    """Runs after the sweep (same module): a fixed defect must leave :data:`KNOWN_ELSEWHERE`."""
-    if not SEEN_ELSEWHERE:
-        pytest.skip("run with the sweep above (it collects what it saw)")
-    fixed = {k: why for k, why in KNOWN_ELSEWHERE.items() if k not in SEEN_ELSEWHERE}
-    assert fixed == {}, "fixed: remove these from KNOWN_ELSEWHERE"

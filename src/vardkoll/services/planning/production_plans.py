@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from vardkoll.domain import InputError, NotFound, PermissionDenied
 from vardkoll.planning import PlanDeviation, PlanWeek, plan_vs_actual
 from vardkoll.services.access.scope import Scope
+from vardkoll.services.followup.indicators import names
 from vardkoll.services.followup.overview import open_analytics, store_facts
 from vardkoll.services.planning.data import PlanningKey, last_complete_monday, weekly_treated
 from vardkoll.services.planning.planner import plan_kind
@@ -203,15 +204,8 @@ def plan_follow_up(settings: Settings, engine: Engine, scope: Scope, plan_id: in
 def unit_names(settings: Settings, unit_ids: Sequence[str]) -> dict[str, str]:
     """The units' names from the analytics store (a unit missing there keeps its id).
 
-    Why: saved plans keep the unit id (a stable key); people read the unit's name.
+    Why: saved plans keep the unit id (a stable key); people read the unit's name. The names
+    are the follow-up's, read once per store version for every page that shows a unit.
     """
-    wanted = sorted(set(unit_ids))
-    if not wanted:
-        return {}
-    with open_analytics(settings) as con:
-        marks = ", ".join("?" * len(wanted))
-        rows = con.execute(
-            f"SELECT unit_id, unit_name FROM units WHERE unit_id IN ({marks})", wanted
-        ).fetchall()
-    names = {str(u): str(n) for u, n in rows if n}
-    return {u: names.get(u, u) for u in wanted}
+    known = names(settings)
+    return {u: known.of("unit_id", u) or u for u in sorted(set(unit_ids))}
